@@ -1,0 +1,203 @@
+"""The ``motcua`` command line (typer): server, demo, database, broker, users, printer."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="motcua — lấy số thứ tự và đánh giá sự hài lòng tại Bộ phận một cửa "
+    "(queue numbers and satisfaction ratings for one-stop desks).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Cơ sở dữ liệu / database.", no_args_is_help=True)
+broker_app = typer.Typer(
+    help="Cấu hình Mosquitto và mật khẩu thiết bị / broker set-up.", no_args_is_help=True
+)
+user_app = typer.Typer(help="Tài khoản người dùng / user accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(broker_app, name="broker-config")
+app.add_typer(user_app, name="user")
+
+ConfigOpt = Annotated[
+    Path,
+    typer.Option("--config", "-c", help="Tệp cấu hình đơn vị / site YAML", envvar="MOTCUA_CONFIG"),
+]
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("amqtt").setLevel(logging.WARNING)
+    logging.getLogger("transitions").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _load(config: Path):
+    from server.config import ConfigError, load_site_config
+
+    try:
+        return load_site_config(config)
+    except ConfigError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def server(
+    config: ConfigOpt = Path("config/site.yaml"),
+    check: Annotated[
+        bool, typer.Option(help="Chỉ kiểm tra cấu hình / only validate the config")
+    ] = False,
+    database_url: Annotated[str | None, typer.Option(help="Ghi đè / overrides the config")] = None,
+    http_port: Annotated[int | None, typer.Option(help="Cổng HTTP / HTTP port")] = None,
+    broker_port: Annotated[int | None, typer.Option(help="Cổng MQTT / MQTT port")] = None,
+    log_level: str = "info",
+) -> None:
+    """Chạy máy chủ / run the server (queue engine, MQTT gateway, HTTP API)."""
+    _setup_logging(log_level)
+    cfg = _load(config)
+    if check:
+        typer.echo(
+            f"{config}: OK — {cfg.site.name}: {len(cfg.services)} lĩnh vực, {len(cfg.desks)} quầy, "
+            f"{len(cfg.devices)} thiết bị"
+        )
+        return
+    from server.serve import serve
+
+    serve(cfg, database_url=database_url, http_port=http_port, broker_port=broker_port)
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="Thư mục dữ liệu demo / demo data folder")] = Path(
+        "var/demo"
+    ),
+    http_port: int = 8080,
+    broker_port: int = 1883,
+    log_level: str = "info",
+) -> None:
+    """Chạy bản trình diễn / run the demo: server + embedded broker + SQLite."""
+    _setup_logging(log_level)
+    from server.demo import run_demo
+
+    run_demo(data_dir, http_port=http_port, broker_port=broker_port)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    config: ConfigOpt = Path("config/site.yaml"),
+    database_url: Annotated[str | None, typer.Option(help="Ghi đè / overrides the config")] = None,
+) -> None:
+    """Cập nhật lược đồ / apply database migrations (Alembic)."""
+    from server.db.database import Database
+    from server.db.migrate import current_revision, upgrade
+
+    url = database_url or _load(config).database_url()
+    db = Database(url)
+    upgrade(db)
+    typer.echo(f"cơ sở dữ liệu ở phiên bản / database at revision {current_revision(db)}")
+
+
+@broker_app.command("write")
+def broker_write(
+    out: Annotated[Path, typer.Option(help="Thư mục ghi / output folder")],
+    config: ConfigOpt = Path("config/site.yaml"),
+    bind: str = "0.0.0.0",
+    port: int = 1883,
+) -> None:
+    """Ghi mosquitto.conf, passwd, acl / write Mosquitto's files from the site YAML."""
+    from server.broker_config import write_mosquitto
+    from server.config import ConfigError
+
+    try:
+        files = write_mosquitto(_load(config), out, bind=bind, port=port)
+    except ConfigError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"đã ghi / wrote {files.conf}, {files.passwd}, {files.acl}")
+    typer.echo(f"chạy / run: mosquitto -c {files.conf}")
+
+
+@broker_app.command("hash")
+def broker_hash(
+    generate: Annotated[
+        bool, typer.Option(help="Tạo mật khẩu ngẫu nhiên / make a random password")
+    ] = False,
+) -> None:
+    """Băm mật khẩu thiết bị / hash a device password for the site YAML ($7$, Mosquitto)."""
+    from server.passwords import hash_device_password
+
+    if generate:
+        password = secrets.token_urlsafe(18)
+        typer.echo(f"password: {password}")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("Mật khẩu / password: ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 12:
+        typer.echo("mật khẩu cần ít nhất 12 ký tự / at least 12 characters", err=True)
+        raise typer.Exit(2)
+    typer.echo(f'password_hash: "{hash_device_password(password)}"')
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="admin | supervisor | clerk | board")],
+    clerk: Annotated[str | None, typer.Option(help="Mã cán bộ / clerk id (role clerk)")] = None,
+    config: ConfigOpt = Path("config/site.yaml"),
+    password_stdin: Annotated[
+        bool, typer.Option(help="Đọc mật khẩu từ stdin / read it from stdin")
+    ] = False,
+) -> None:
+    """Tạo tài khoản / add a user (the first admin too: there is no default password)."""
+    from server.db.database import Database
+    from server.db.migrate import upgrade
+    from server.users import UserError, add_user
+
+    cfg = _load(config)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Mật khẩu / password: ")
+        if getpass.getpass("Nhập lại / again: ") != password:
+            typer.echo("mật khẩu không khớp / passwords differ", err=True)
+            raise typer.Exit(2)
+    db = Database(cfg.database_url())
+    upgrade(db)
+    try:
+        with db.write() as s:
+            user = add_user(s, cfg, username, password, role, clerk)
+    except UserError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"đã tạo / created {user.username} ({user.role})")
+
+
+def _mount_optional() -> None:
+    """Sub-commands of packages that may not be installed on every machine."""
+    try:
+        from ticket_printer.cli import app as printer_app
+    except ImportError:
+        return
+    app.add_typer(printer_app, name="printer", help="Máy in phiếu / ticket printer.")
+
+
+_mount_optional()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,385 @@
+"""The MQTT client every motcua device and the server use (paho-mqtt 2.x).
+
+What it adds to paho:
+
+* per-device username/password, optional TLS, a fixed client id and a persistent
+  session, so replies queued while a device was away still arrive;
+* a retained ``online``/``offline`` status with a boot id, ``offline`` set as the Last Will;
+* automatic reconnect with exponential back-off (paho's own loop, started with
+  ``connect_async`` so a device can boot while the broker is down);
+* `publish_event`: durable delivery through the SQLite `Outbox` (deleted on PUBACK,
+  replayed after reconnect by paho and after a restart by us);
+* `request`: request/response correlated by ``msg_id`` in the payload, which works on
+  MQTT 3.1.1 (no response-topic property needed);
+* optional manual acknowledgement, so the server acknowledges only after its commit.
+
+Paho runs callbacks on its network thread while holding its internal lock: waiting, or
+taking a lock another thread may hold while calling paho, deadlocks. Callbacks here only
+hand work off (queues, futures); subscribers' handlers must do the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import queue
+import ssl
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from pydantic import BaseModel
+
+from protocol.messages import DeviceStatus, Event, InvalidMessage, decode
+from protocol.outbox import Outbox
+from protocol.settings import BrokerSettings
+from protocol.topics import Topics
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[mqtt.MQTTMessage], None]
+R = TypeVar("R", bound=BaseModel)
+
+
+class LinkError(RuntimeError):
+    pass
+
+
+class NotConnected(LinkError):
+    """The broker is unreachable right now."""
+
+
+class RequestTimeout(LinkError):
+    """No response arrived in time."""
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class MqttLink:
+    """One MQTT connection of one device (or of the server)."""
+
+    def __init__(
+        self,
+        settings: BrokerSettings,
+        site: str,
+        device_id: str,
+        *,
+        outbox_path: str | Path | None = None,
+        manual_ack: bool = False,
+        clean_session: bool = False,
+        client_id: str | None = None,
+        announce_status: bool = True,
+        status_topic: str | None = None,
+        status_payload: Callable[[str], bytes] | None = None,
+        max_inflight: int = 100,
+    ) -> None:
+        self.settings = settings
+        self.device_id = device_id
+        self.topics = Topics(site, settings.prefix)
+        self.boot_id = uuid.uuid4()
+        self.started_at = now_utc()
+        self.connected = threading.Event()
+        self._announce = announce_status
+        self._status_topic = status_topic or self.topics.device_status(device_id)
+        self._status_payload = status_payload or (lambda state: self._status(state).to_json())
+        self._subs: dict[str, tuple[int, Handler]] = {}
+        self._subs_ready = threading.Event()
+        self._pending_subs: set[int] = set()
+        self._replies: dict[str, Future[bytes]] = {}
+        self._reply_topics: set[str] = set()
+        self._on_connect_hooks: list[Callable[[], None]] = []
+        self._last_server_boot: str | None = None
+        self._outbox = Outbox(outbox_path) if outbox_path else None
+        self._mid_lock = threading.Lock()
+        self._mid_to_msg: dict[int, str] = {}
+        self._acks: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self._acker: threading.Thread | None = None
+        self._stopping = False
+
+        c = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id or device_id,
+            clean_session=clean_session,
+            protocol=mqtt.MQTTv311,
+            manual_ack=manual_ack,
+        )
+        if settings.username:
+            password = settings.password.get_secret_value() if settings.password else None
+            c.username_pw_set(settings.username, password)
+        if settings.tls_ca_file:
+            c.tls_set(ca_certs=str(settings.tls_ca_file), tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        c.reconnect_delay_set(settings.reconnect_min_s, settings.reconnect_max_s)
+        c.max_inflight_messages_set(max_inflight)
+        c.max_queued_messages_set(0)
+        if announce_status:
+            c.will_set(self._status_topic, self._status_payload("offline"), qos=1, retain=True)
+        c.on_connect = self._on_connect
+        c.on_disconnect = self._on_disconnect
+        c.on_publish = self._on_publish
+        c.on_subscribe = self._on_subscribe
+        c.on_message = self._on_message
+        self.client = c
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Connect in the background and keep reconnecting; replay the outbox."""
+        if self._outbox is not None:
+            self._acker = threading.Thread(target=self._ack_loop, name="outbox-acks", daemon=True)
+            self._acker.start()
+            for item in self._outbox.pending():
+                self._send(item.msg_id, item.topic, item.payload, item.qos, item.retain)
+        if self._announce and self._status_topic != self.topics.server_status():
+            self.subscribe(self.topics.server_status(), self._on_server_status)
+        self.client.connect_async(self.settings.host, self.settings.port, self.settings.keepalive_s)
+        self.client.loop_start()
+
+    def stop(self, *, announce_offline: bool = True) -> None:
+        """Disconnect cleanly (publishing ``offline`` first) and stop the threads."""
+        self._stopping = True
+        if announce_offline and self._announce and self.connected.is_set():
+            info = self.client.publish(
+                self._status_topic, self._status_payload("offline"), qos=1, retain=True
+            )
+            with contextlib.suppress(RuntimeError, ValueError):
+                info.wait_for_publish(timeout=2)
+        self.client.disconnect()
+        self.client.loop_stop()
+        self.connected.clear()
+        if self._acker is not None:
+            self._acks.put(None)
+            self._acker.join(timeout=5)
+        if self._outbox is not None:
+            self._outbox.close()
+
+    def wait_connected(self, timeout: float = 10.0) -> bool:
+        """True once connected and every subscription is acknowledged."""
+        return self.connected.wait(timeout) and self._subs_ready.wait(timeout)
+
+    def on_connected(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` (on paho's thread: hand work off only) after each (re)connect."""
+        self._on_connect_hooks.append(hook)
+
+    # ------------------------------------------------------------------ publishing
+
+    def publish(
+        self, topic: str, payload: bytes | BaseModel, *, qos: int = 1, retain: bool = False
+    ) -> mqtt.MQTTMessageInfo:
+        """Publish without the outbox (state, replies): lost if the process dies first."""
+        data = (
+            payload.model_dump_json(by_alias=True).encode()
+            if isinstance(payload, BaseModel)
+            else payload
+        )
+        return self.client.publish(topic, data, qos=qos, retain=retain)
+
+    def publish_event(self, topic: str, event: Event, *, retain: bool = False) -> None:
+        """Publish an event durably: stored first, deleted only on the broker's PUBACK."""
+        if self._outbox is None:
+            raise LinkError("this link has no outbox")
+        msg_id = str(event.msg_id)
+        payload = event.to_json()
+        self._outbox.add(msg_id, topic, payload, 1, retain)
+        self._send(msg_id, topic, payload, 1, retain)
+
+    def outbox_depth(self) -> int:
+        return self._outbox.depth() if self._outbox is not None else 0
+
+    def _send(self, msg_id: str, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        # Queued in paho even while disconnected; paho resends unacknowledged QoS 1
+        # messages itself after a reconnect. The mid is registered under the lock the
+        # acker takes, so a PUBACK that beats the registration waits for it. Taking our
+        # lock around a paho call is safe because paho's thread never takes it.
+        with self._mid_lock:
+            info = self.client.publish(topic, payload, qos=qos, retain=retain)
+            self._mid_to_msg[info.mid] = msg_id
+
+    def _ack_loop(self) -> None:
+        assert self._outbox is not None
+        while True:
+            mid = self._acks.get()
+            if mid is None:
+                return
+            batch = [mid]
+            stop = False
+            while not stop:
+                try:
+                    nxt = self._acks.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                else:
+                    batch.append(nxt)
+            with self._mid_lock:
+                done = [m for m in (self._mid_to_msg.pop(mid, None) for mid in batch) if m]
+            if done:
+                try:
+                    self._outbox.remove(done)
+                except Exception:  # closed at shutdown: the rows are replayed next start
+                    log.exception("could not remove acknowledged events from the outbox")
+            if stop:
+                return
+
+    # ------------------------------------------------------------------ subscribing
+
+    def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
+        """Call ``handler`` on paho's thread for every message on ``topic_filter``."""
+        self._subs[topic_filter] = (qos, handler)
+        if self.connected.is_set():
+            self._subs_ready.clear()
+            rc, mid = self.client.subscribe(topic_filter, qos)
+            if rc == mqtt.MQTT_ERR_SUCCESS:
+                self._pending_subs.add(mid)
+
+    def ack(self, message: mqtt.MQTTMessage) -> None:
+        """Acknowledge a message received with ``manual_ack`` (after it is committed)."""
+        if message.qos > 0:
+            self.client.ack(message.mid, message.qos)
+
+    # ------------------------------------------------------------------ request/response
+
+    def request(
+        self,
+        topic: str,
+        request: Event,
+        reply_topic: str,
+        reply_model: type[R],
+        timeout: float = 5.0,
+    ) -> R:
+        """Publish ``request`` and wait for the reply whose ``request_id`` is its ``msg_id``.
+
+        Not durable: a request nobody answers in time is abandoned (the caller decides
+        what to do instead, e.g. issue an offline number), never replayed later.
+        """
+        if not self.connected.is_set():
+            raise NotConnected("broker unreachable")
+        if reply_topic not in self._reply_topics:
+            self._reply_topics.add(reply_topic)
+            self.subscribe(reply_topic, self._on_reply)
+            if not self._subs_ready.wait(timeout):
+                raise RequestTimeout("subscription to the reply topic not acknowledged")
+        key = str(request.msg_id)
+        fut: Future[bytes] = Future()
+        self._replies[key] = fut
+        try:
+            self.client.publish(topic, request.to_json(), qos=1)
+            try:
+                payload = fut.result(timeout)
+            except FutureTimeout:
+                raise RequestTimeout(f"no reply within {timeout:.1f} s") from None
+        finally:
+            self._replies.pop(key, None)
+        try:
+            return decode(reply_model, payload)
+        except InvalidMessage as e:
+            raise LinkError(f"invalid reply: {e}") from None
+
+    def _on_reply(self, msg: mqtt.MQTTMessage) -> None:
+        try:
+            key = str(json.loads(msg.payload).get("request_id"))
+        except (ValueError, AttributeError):
+            log.warning("unreadable reply on %s", msg.topic)
+            return
+        fut = self._replies.get(key)
+        if fut is not None and not fut.done():
+            fut.set_result(msg.payload)
+
+    # ------------------------------------------------------------------ paho callbacks
+
+    def _status(self, state: str) -> DeviceStatus:
+        return DeviceStatus(
+            device_id=self.device_id,
+            state=state,  # type: ignore[arg-type]
+            boot_id=self.boot_id,
+            since=self.started_at,
+        )
+
+    def _on_connect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
+    ) -> None:
+        if reason.is_failure:
+            log.error(
+                "MQTT connection refused by %s:%s: %s",
+                self.settings.host,
+                self.settings.port,
+                reason,
+            )
+            return
+        log.info(
+            "MQTT connected to %s:%s as %s", self.settings.host, self.settings.port, self.device_id
+        )
+        self.connected.set()
+        if self._announce:
+            client.publish(self._status_topic, self._status_payload("online"), qos=1, retain=True)
+        self._pending_subs.clear()
+        if self._subs:
+            self._subs_ready.clear()
+            for topic_filter, (qos, _h) in list(self._subs.items()):
+                rc, mid = client.subscribe(topic_filter, qos)
+                if rc == mqtt.MQTT_ERR_SUCCESS:
+                    self._pending_subs.add(mid)
+        else:
+            self._subs_ready.set()
+        for hook in self._on_connect_hooks:
+            try:
+                hook()
+            except Exception:
+                log.exception("on-connect hook failed")
+
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, properties: Any
+    ) -> None:
+        for r in reasons:
+            if getattr(r, "is_failure", False):
+                log.error("subscription refused by the broker (mid %s): %s", mid, r)
+        self._pending_subs.discard(mid)
+        if not self._pending_subs:
+            self._subs_ready.set()
+
+    def _on_disconnect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
+    ) -> None:
+        self.connected.clear()
+        self._subs_ready.clear()
+        if not self._stopping:
+            log.warning("MQTT connection lost (%s); reconnecting with back-off", reason)
+
+    def _on_publish(
+        self, client: mqtt.Client, userdata: Any, mid: int, reason: Any, properties: Any
+    ) -> None:
+        self._acks.put(mid)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        for topic_filter, (_qos, handler) in list(self._subs.items()):
+            if mqtt.topic_matches_sub(topic_filter, msg.topic):
+                try:
+                    handler(msg)
+                except Exception:
+                    log.exception("handler for %s failed", msg.topic)
+                return
+        log.debug("message on %s matched no subscription", msg.topic)
+
+    def _on_server_status(self, msg: mqtt.MQTTMessage) -> None:
+        """Re-announce when the server comes back (it may have missed our status)."""
+        try:
+            data = json.loads(msg.payload)
+        except ValueError:
+            return
+        if data.get("state") == "online" and data.get("boot_id") != self._last_server_boot:
+            first = self._last_server_boot is None
+            self._last_server_boot = data.get("boot_id")
+            if not first and self._status_topic != msg.topic:
+                self.client.publish(
+                    self._status_topic, self._status_payload("online"), qos=1, retain=True
+                )

@@ -1,0 +1,392 @@
+"""Pydantic models of every MQTT message in DESIGN.md's contract.
+
+Two families:
+
+* **Events and requests** sent by devices (``Event`` subclasses). The server validates
+  them strictly: unknown fields are refused, strings are NFC-normalised and bounded,
+  every one carries ``schema``, ``msg_id`` (created once, reused on every retry),
+  ``device_id`` and ``sent_at`` with a UTC offset.
+* **State and replies** published by the server (``ServerMessage`` subclasses). Devices
+  read them tolerantly (unknown fields ignored) so a newer server does not break an
+  older kiosk in the field.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Self, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from protocol import SCHEMA_VERSION
+from protocol.conduct import PRAISE_CODES, REASON_CODES, RawLevel
+from protocol.text import (
+    Identifier,
+    LongText,
+    NonNegative,
+    Reason,
+    ServiceCode,
+    ShortText,
+    Text40,
+    Text300,
+    TicketNumber,
+)
+
+#: Largest payload the server reads; anything bigger is refused before parsing.
+MAX_PAYLOAD_BYTES = 16 * 1024
+
+
+class PrinterState(StrEnum):
+    OK = "ok"
+    PAPER_NEAR_END = "paper_near_end"
+    PAPER_OUT = "paper_out"
+    COVER_OPEN = "cover_open"
+    OFFLINE = "offline"
+    UNKNOWN = "unknown"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        str_max_length=2000,
+        ser_json_timedelta="float",
+    )
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(by_alias=True).encode()
+
+
+class _Tolerant(_Strict):
+    model_config = ConfigDict(extra="ignore")
+
+
+# --------------------------------------------------------------------------- events
+
+
+class Event(_Strict):
+    """Common envelope of every device → server message."""
+
+    schema_version: Literal[1] = Field(default=SCHEMA_VERSION, alias="schema")
+    msg_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    device_id: Identifier
+    sent_at: AwareDatetime
+
+
+class TicketRequest(Event):
+    """A kiosk asks for a number (``kiosk/{id}/ticket/request``)."""
+
+    service: ServiceCode
+    priority: Identifier | None = None
+
+
+ConductList = Annotated[list[Identifier], Field(max_length=13)]
+
+
+class _RatingBody(Event):
+    level: RawLevel
+    praised: ConductList = Field(default_factory=list)
+    reasons: ConductList = Field(default_factory=list)
+    #: True when the citizen walked away and the pad sent the level alone.
+    partial: bool = False
+
+    @field_validator("praised", "reasons")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("items must not repeat")
+        return v
+
+    @model_validator(mode="after")
+    def _conduct_fits_level(self) -> Self:
+        unknown = set(self.praised) - PRAISE_CODES
+        if unknown:
+            raise ValueError(f"praised items must be 4 Xin / 4 Luôn items: {sorted(unknown)}")
+        unknown = set(self.reasons) - REASON_CODES
+        if unknown:
+            raise ValueError(f"unknown reason items: {sorted(unknown)}")
+        positive = self.level.official.positive
+        if self.praised and not positive:
+            raise ValueError("praise is only given with a positive level")
+        if self.reasons and positive:
+            raise ValueError("reasons are only given with a negative level")
+        return self
+
+
+class DeskRating(_RatingBody):
+    """A pad sends the citizen's rating of the visit just finished (``desk/{id}/rating``)."""
+
+    ticket_id: uuid.UUID
+
+
+class VisitRating(_RatingBody):
+    """ "Rate a visit" at a kiosk (``kiosk/{id}/rating``): by ticket id (QR) or number."""
+
+    ticket_id: uuid.UUID | None = None
+    number: TicketNumber | None = None
+    #: Local day the ticket was issued; defaults to the day the rating was sent.
+    day: date | None = None
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> Self:
+        if (self.ticket_id is None) == (self.number is None):
+            raise ValueError("give exactly one of ticket_id or number")
+        return self
+
+
+class OfflineTicket(Event):
+    """A number a kiosk issued from its reserve block while the server was unreachable."""
+
+    ticket_id: uuid.UUID
+    number: TicketNumber
+    service: ServiceCode
+    priority: Identifier | None = None
+    issued_at: AwareDatetime
+    day: date
+
+
+class DeviceHealth(Event):
+    """Retained health report of a device (``device/{id}/health``)."""
+
+    app_version: Text40
+    boot_id: uuid.UUID
+    printer: PrinterState | None = None
+    outbox_depth: NonNegative = 0
+    detail: Reason | None = None
+
+
+class DeviceStatus(_Strict):
+    """Retained availability; ``offline`` is also the device's MQTT Last Will."""
+
+    schema_version: Literal[1] = Field(default=SCHEMA_VERSION, alias="schema")
+    device_id: Identifier
+    state: Literal["online", "offline"]
+    #: Changes at every process start, so a stale Last Will from an old session is ignored.
+    boot_id: uuid.UUID
+    since: AwareDatetime
+
+
+# --------------------------------------------------------------------------- server
+
+
+class ServerMessage(_Tolerant):
+    schema_version: int = Field(default=SCHEMA_VERSION, alias="schema")
+
+
+class Refusal(_Tolerant):
+    code: Identifier
+    message: ShortText
+    message_en: ShortText = ""
+
+
+class IssuedTicket(_Tolerant):
+    ticket_id: uuid.UUID
+    number: TicketNumber
+    service: ServiceCode
+    service_name: ShortText
+    priority: Identifier | None = None
+    people_ahead: NonNegative
+    eta_minutes: NonNegative
+    issued_at: AwareDatetime
+    day: date
+
+
+class TicketResponse(ServerMessage):
+    """Reply to a ``TicketRequest``, correlated by ``request_id`` (works on MQTT 3.1.1)."""
+
+    request_id: uuid.UUID
+    ok: bool
+    ticket: IssuedTicket | None = None
+    refusal: Refusal | None = None
+
+
+class ReserveBlock(_Tolerant):
+    service: ServiceCode
+    first: NonNegative
+    last: NonNegative
+
+
+class ReserveBlocks(ServerMessage):
+    """Retained: numbers a kiosk may issue today while it cannot reach the server."""
+
+    kiosk_id: Identifier
+    day: date
+    blocks: list[ReserveBlock]
+
+
+class ClerkInfo(_Tolerant):
+    id: Identifier
+    name: ShortText
+    photo_url: Text300 | None = None
+
+
+class TicketInHand(_Tolerant):
+    ticket_id: uuid.UUID
+    number: TicketNumber
+    service: ServiceCode
+    priority: Identifier | None = None
+    state: Literal["called", "serving"]
+    called_at: AwareDatetime
+    started_at: AwareDatetime | None = None
+    recall_count: NonNegative = 0
+
+
+class AwaitingRating(_Tolerant):
+    ticket_id: uuid.UUID
+    number: TicketNumber
+    service: ServiceCode
+    clerk_id: Identifier | None = None
+    done_at: AwareDatetime
+    expires_at: AwareDatetime
+
+
+class DeskState(ServerMessage):
+    """Retained ``desk/{id}/state``: what the pad and the board show."""
+
+    desk_id: Identifier
+    name: ShortText
+    services: list[ServiceCode]
+    open: bool
+    paused: bool = False
+    pause_reason: Reason | None = None
+    clerk: ClerkInfo | None = None
+    serving: TicketInHand | None = None
+    awaiting_rating: AwaitingRating | None = None
+    updated_at: AwareDatetime
+
+
+class DeskStats(ServerMessage):
+    """Retained ``desk/{id}/stats``: today's aggregates for one desk."""
+
+    desk_id: Identifier
+    day: date
+    served: NonNegative
+    no_show: NonNegative
+    transferred: NonNegative
+    ratings: NonNegative
+    satisfied: NonNegative
+    satisfaction_pct: float | None
+    response_rate_pct: float | None
+    target_pct: float | None
+    levels: dict[str, int]
+    praised: dict[str, int]
+    reasons: dict[str, int]
+    wait_mean_s: float | None
+    wait_p90_s: float | None
+    service_mean_s: float | None
+    service_p90_s: float | None
+    updated_at: AwareDatetime
+
+
+class QueueState(ServerMessage):
+    """Retained ``queue/{service}``: what the kiosk buttons and the board show."""
+
+    service: ServiceCode
+    name: ShortText
+    waiting: NonNegative
+    waiting_priority: NonNegative
+    next_numbers: list[TicketNumber]
+    eta_minutes: NonNegative
+    open_desks: NonNegative
+    longest_wait_s: float | None = None
+    updated_at: AwareDatetime
+
+
+class BoardCall(ServerMessage):
+    """``board/call``: a number called to a desk (not retained: an event)."""
+
+    ticket_id: uuid.UUID
+    number: TicketNumber
+    desk_id: Identifier
+    desk_name: ShortText
+    service: ServiceCode
+    called_at: AwareDatetime
+    recall_count: NonNegative = 0
+
+
+class ServerStatus(ServerMessage):
+    state: Literal["online", "offline"]
+    boot_id: uuid.UUID
+    version: Text40
+    since: AwareDatetime
+
+
+class Rejected(ServerMessage):
+    """``server/rejected``: a message the server refused, and why."""
+
+    topic: Text300
+    reason: Identifier
+    detail: LongText
+    excerpt: Text300
+    device_id: Identifier | None = None
+    msg_id: uuid.UUID | None = None
+    at: AwareDatetime
+
+
+# --------------------------------------------------------------------------- parsing
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class InvalidMessage(ValueError):
+    """A payload that cannot be accepted; ``code`` is the machine-readable reason."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+def describe_errors(err: ValidationError, limit: int = 4) -> str:
+    """A short human-readable summary of a pydantic error (field path: problem)."""
+    parts = []
+    for e in err.errors()[:limit]:
+        loc = ".".join(str(p) for p in e["loc"]) or "(message)"
+        parts.append(f"{loc}: {e['msg']}")
+    more = err.error_count() - limit
+    if more > 0:
+        parts.append(f"… and {more} more")
+    return "; ".join(parts)
+
+
+def decode(model: type[M], payload: bytes) -> M:
+    """Validate an inbound payload, turning every failure into an `InvalidMessage`."""
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise InvalidMessage("too_large", f"{len(payload)} bytes > {MAX_PAYLOAD_BYTES}")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InvalidMessage("bad_utf8", f"not UTF-8 at byte {e.start}") from None
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InvalidMessage("bad_json", f"not JSON: {e.msg} at {e.pos}") from None
+    if not isinstance(data, dict):
+        raise InvalidMessage("bad_json", "a JSON object is expected")
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        raise InvalidMessage("invalid", describe_errors(e)) from None
+
+
+def excerpt(payload: bytes, limit: int = 200) -> str:
+    """A printable, bounded excerpt of a payload for logs and ``server/rejected``."""
+    text = payload[: limit * 2].decode("utf-8", errors="replace")
+    text = "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
+    return text[:limit]
+
+
+def utc_timestamp(dt: datetime) -> float:
+    return dt.timestamp()

@@ -1,0 +1,91 @@
+"""A durable outbox: device events survive broker outages, crashes and power cuts.
+
+Every outgoing event is committed to a small SQLite file *before* it is handed to the
+MQTT client, and deleted only when the broker's PUBACK for it arrives. After a restart
+all rows still present are published again, in order, with their original ``msg_id``;
+the server deduplicates on ``msg_id``, so a replay never counts twice.
+
+The file uses WAL with ``synchronous=FULL``: commune offices lose power, and an event
+the citizen saw accepted must still be there when the kiosk boots again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    msg_id: str
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+
+
+class Outbox:
+    """Thread-safe SQLite queue of events not yet acknowledged by the broker."""
+
+    def __init__(self, path: str | Path) -> None:
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute(
+            """CREATE TABLE IF NOT EXISTS outbox (
+                   id INTEGER PRIMARY KEY AUTOINCREMENT,
+                   msg_id TEXT NOT NULL UNIQUE,
+                   topic TEXT NOT NULL,
+                   payload BLOB NOT NULL,
+                   qos INTEGER NOT NULL DEFAULT 1,
+                   retain INTEGER NOT NULL DEFAULT 0,
+                   created_at REAL NOT NULL)"""
+        )
+
+    def add(
+        self, msg_id: str, topic: str, payload: bytes, qos: int = 1, retain: bool = False
+    ) -> int:
+        """Store an event durably; adding the same ``msg_id`` twice keeps the first."""
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO outbox (msg_id, topic, payload, qos, retain, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (msg_id, topic, payload, qos, int(retain), time.time()),
+            )
+            if cur.rowcount == 0:
+                row = self._db.execute("SELECT id FROM outbox WHERE msg_id=?", (msg_id,)).fetchone()
+                return int(row[0])
+            return int(cur.lastrowid or 0)
+
+    def remove(self, msg_ids: list[str]) -> None:
+        if not msg_ids:
+            return
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("DELETE FROM outbox WHERE msg_id=?", [(m,) for m in msg_ids])
+            self._db.execute("COMMIT")
+
+    def pending(self) -> list[OutboxItem]:
+        """Every event not yet acknowledged, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, msg_id, topic, payload, qos, retain FROM outbox ORDER BY id"
+            ).fetchall()
+        return [OutboxItem(r[0], r[1], r[2], bytes(r[3]), r[4], bool(r[5])) for r in rows]
+
+    def depth(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

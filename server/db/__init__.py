@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 tables, engine set-up and Alembic migrations."""

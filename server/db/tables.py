@@ -1,0 +1,215 @@
+"""The database schema.
+
+Ticket events, desk events and ratings are append-only: the application inserts them
+and never edits or deletes them. The ``tickets`` and ``desks`` rows hold the current
+state, derived from those events, for fast queue queries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from server.db.types import UtcDateTime
+
+# SQLite only auto-increments INTEGER PRIMARY KEY columns.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class TicketRow(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    site: Mapped[str] = mapped_column(String(32))
+    service: Mapped[str] = mapped_column(String(16))
+    #: Local (site time zone) day the number belongs to.
+    day: Mapped[date] = mapped_column(Date)
+    #: Position in the day's numbering of the service; NULL for a transferred visit,
+    #: which keeps the number it was issued with.
+    seq: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(8))
+    priority: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_called_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    called_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    desk_id: Mapped[str | None] = mapped_column(String(32))
+    clerk_id: Mapped[str | None] = mapped_column(String(32))
+    recall_count: Mapped[int] = mapped_column(Integer, default=0)
+    kiosk_id: Mapped[str | None] = mapped_column(String(32))
+    offline: Mapped[bool] = mapped_column(Boolean, default=False)
+    transferred_from: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    __table_args__ = (
+        UniqueConstraint("site", "service", "day", "seq", name="uq_ticket_seq"),
+        Index("ix_tickets_waiting", "site", "state", "service", "issued_at"),
+        Index("ix_tickets_number", "site", "day", "number"),
+        Index("ix_tickets_desk_day", "site", "desk_id", "day"),
+    )
+
+
+class TicketEventRow(Base):
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tickets.id"), index=True)
+    site: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    desk_id: Mapped[str | None] = mapped_column(String(32))
+    clerk_id: Mapped[str | None] = mapped_column(String(32))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Lets the unit of work insert a new ticket before its first event.
+    ticket: Mapped[TicketRow] = relationship(lazy="raise")
+
+
+class CounterRow(Base):
+    """Last number issued per site, service and local day (gap-free numbering)."""
+
+    __tablename__ = "counters"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class DeskRow(Base):
+    """Current state of a desk (who is logged in, paused, the ticket in hand)."""
+
+    __tablename__ = "desks"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    desk_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    open: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    pause_reason: Mapped[str | None] = mapped_column(String(200))
+    clerk_id: Mapped[str | None] = mapped_column(String(32))
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    #: The last ticket finished here, while it may still be rated.
+    rating_ticket_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DeskEventRow(Base):
+    __tablename__ = "desk_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    site: Mapped[str] = mapped_column(String(32))
+    desk_id: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    clerk_id: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class RatingRow(Base):
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    msg_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tickets.id"), unique=True)
+    site: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)
+    desk_id: Mapped[str] = mapped_column(String(32))
+    clerk_id: Mapped[str | None] = mapped_column(String(32))
+    service: Mapped[str] = mapped_column(String(16))
+    #: As pressed on the pad (3-, 4- or 5-level scale) …
+    level_raw: Mapped[str] = mapped_column(String(20))
+    #: … and mapped to the official three levels.
+    level: Mapped[str] = mapped_column(String(20))
+    praised: Mapped[list[str]] = mapped_column(JSON)
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    partial: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(8))
+    device_id: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_ratings_site_day_desk", "site", "day", "desk_id"),)
+
+
+class ProcessedMessageRow(Base):
+    """Every inbound message applied, by ``msg_id``: QoS 1 redelivery has no effect."""
+
+    __tablename__ = "processed_messages"
+
+    msg_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    device_id: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: The reply sent, for requests: a replayed request gets the same answer.
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class RejectedMessageRow(Base):
+    __tablename__ = "rejected_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    site: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    topic: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(500))
+    excerpt: Mapped[str] = mapped_column(Text)
+    device_id: Mapped[str | None] = mapped_column(String(32))
+    msg_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class DeviceRow(Base):
+    __tablename__ = "devices"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(8), default="offline")
+    boot_id: Mapped[str | None] = mapped_column(String(36))
+    status_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_seen: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    health: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    health_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    #: For a clerk account: the clerk in the site configuration.
+    clerk_id: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ApiTokenRow(Base):
+    """Log-in sessions; only a SHA-256 of the token is stored."""
+
+    __tablename__ = "api_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,342 @@
+"""The JSON API (OpenAPI at /docs): health, queues, desks, stats, clerk actions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select, text
+
+from protocol.messages import DeskState, DeskStats, QueueState
+from protocol.text import ShortText, TicketNumber
+from server import __version__
+from server.db.tables import DeskRow, DeviceRow, RejectedMessageRow
+from server.http.auth import current_user, require
+from server.queue.engine import Changes, QueueError
+from server.runtime import ServerRuntime
+from server.stats import desk_stats
+from server.users import User, authenticate, issue_token, revoke_token
+
+router = APIRouter(prefix="/api")
+
+
+def runtime(request: Request) -> ServerRuntime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+Runtime = Annotated[ServerRuntime, Depends(runtime)]
+LoggedIn = Annotated[User, Depends(current_user)]
+Supervisor = Annotated[User, Depends(require("admin", "supervisor"))]
+Staff = Annotated[User, Depends(require("clerk", "supervisor", "admin"))]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=200)
+
+
+def _check_site(rt: ServerRuntime, site: str) -> None:
+    if site != rt.config.site.code:
+        raise HTTPException(
+            404,
+            {
+                "code": "unknown_site",
+                "message": f"Không có đơn vị “{site}”",
+                "message_en": "unknown site",
+            },
+        )
+
+
+# ---------------------------------------------------------------------- health
+
+
+@router.get("/health")
+def health(rt: Runtime) -> Any:
+    """Green (200) when the database answers and the broker link is up."""
+    db_ok = True
+    try:
+        with rt.db.read() as s:
+            s.execute(text("SELECT 1"))
+    except Exception:
+        db_ok = False
+    mqtt_ok = rt.link is not None and rt.link.connected.is_set()
+    g = rt.gateway.health
+    body = {
+        "status": "ok" if db_ok and mqtt_ok and g.db_ok else "degraded",
+        "version": __version__,
+        "site": rt.config.site.code,
+        "database": "ok" if db_ok and g.db_ok else "error",
+        "mqtt": "connected" if mqtt_ok else "disconnected",
+        "broker": "embedded" if rt.use_embedded else "external",
+        "gateway": {
+            "processed": g.processed,
+            "rejected": g.rejected,
+            "queued": rt.gateway.queue_depth(),
+            "last_error": g.last_error,
+        },
+        "uptime_s": round(rt.uptime_s(), 1),
+    }
+    if body["status"] != "ok":
+        from fastapi.responses import JSONResponse
+
+        return JSONResponse(body, status_code=503)
+    return body
+
+
+# ---------------------------------------------------------------------- log-in
+
+
+class LoginIn(_In):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class LoginOut(BaseModel):
+    token: str
+    expires_at: str
+    role: str
+    clerk_id: str | None
+
+
+@router.post("/login")
+def login(body: LoginIn, rt: Runtime) -> LoginOut:
+    with rt.db.write() as s:
+        user = authenticate(s, body.username, body.password)
+        if user is None:
+            raise HTTPException(
+                401,
+                {
+                    "code": "bad_credentials",
+                    "message": "Sai tên đăng nhập hoặc mật khẩu",
+                    "message_en": "wrong username or password",
+                },
+            )
+        token, expires = issue_token(s, user)
+    return LoginOut(
+        token=token, expires_at=expires.isoformat(), role=user.role, clerk_id=user.clerk_id
+    )
+
+
+@router.post("/logout", status_code=204)
+def logout(request: Request, rt: Runtime, user: LoggedIn) -> None:
+    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    with rt.db.write() as s:
+        revoke_token(s, token)
+
+
+# ---------------------------------------------------------------------- read views
+
+
+@router.get("/sites/{site}/queues")
+def queues(site: str, rt: Runtime) -> list[QueueState]:
+    """Live queue per service (public: no personal data)."""
+    _check_site(rt, site)
+    with rt.db.read() as s:
+        return [rt.engine.queue_state(s, svc.code) for svc in rt.config.services]
+
+
+@router.get("/sites/{site}/desks")
+def desks(site: str, rt: Runtime) -> list[DeskState]:
+    _check_site(rt, site)
+    with rt.db.read() as s:
+        return [rt.engine.desk_state(s, d.id) for d in rt.config.desks]
+
+
+class StatsOut(BaseModel):
+    site: str
+    date: date
+    desks: list[DeskStats]
+
+
+@router.get("/sites/{site}/desks/stats")
+def stats(
+    site: str,
+    rt: Runtime,
+    user: Supervisor,
+    day: Annotated[
+        date | None, Query(alias="date", description="Local day, YYYY-MM-DD (default today)")
+    ] = None,
+) -> StatsOut:
+    """Per-desk aggregates for a local day: served, ratings, satisfaction %, response
+    rate, counts per level, praised item and reason, wait and service times."""
+    _check_site(rt, site)
+    day = day or rt.engine.today()
+    with rt.db.read() as s:
+        return StatsOut(
+            site=site,
+            date=day,
+            desks=[desk_stats(s, rt.config, d.id, day) for d in rt.config.desks],
+        )
+
+
+@router.get("/sites/{site}/devices")
+def devices(site: str, rt: Runtime, user: Supervisor) -> list[dict[str, Any]]:
+    _check_site(rt, site)
+    with rt.db.read() as s:
+        rows = {r.device_id: r for r in s.scalars(select(DeviceRow).where(DeviceRow.site == site))}
+    out = []
+    for dev in rt.config.devices:
+        r = rows.get(dev.id)
+        out.append(
+            {
+                "id": dev.id,
+                "kind": dev.kind,
+                "name": dev.name,
+                "desk": dev.desk,
+                "status": r.status if r else "unknown",
+                "since": r.status_since.isoformat() if r and r.status_since else None,
+                "last_seen": r.last_seen.isoformat() if r and r.last_seen else None,
+                "health": r.health if r else None,
+            }
+        )
+    return out
+
+
+@router.get("/sites/{site}/rejected")
+def rejected(
+    site: str,
+    rt: Runtime,
+    user: Supervisor,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[dict[str, Any]]:
+    """The most recent messages the server refused, newest first, with the reason."""
+    _check_site(rt, site)
+    with rt.db.read() as s:
+        rows = s.scalars(
+            select(RejectedMessageRow)
+            .where(RejectedMessageRow.site == site)
+            .order_by(RejectedMessageRow.id.desc())
+            .limit(limit)
+        )
+        return [
+            {
+                "at": r.received_at.isoformat(),
+                "topic": r.topic,
+                "reason": r.reason,
+                "detail": r.detail,
+                "excerpt": r.excerpt,
+                "device_id": r.device_id,
+                "msg_id": r.msg_id,
+            }
+            for r in rows
+        ]
+
+
+# ---------------------------------------------------------------------- clerk actions
+
+Action = Literal[
+    "open",
+    "close",
+    "call-next",
+    "call-number",
+    "recall",
+    "start",
+    "done",
+    "no-show",
+    "transfer",
+    "pause",
+    "resume",
+]
+
+
+class DeskActionIn(_In):
+    number: TicketNumber | None = None
+    service: str | None = Field(default=None, max_length=16)
+    reason: ShortText | None = None  # type: ignore[valid-type]
+
+
+class DeskActionOut(BaseModel):
+    desk: DeskState
+    ticket: dict[str, Any] | None = None
+    message: str | None = None
+
+
+def _error(e: QueueError) -> HTTPException:
+    return HTTPException(
+        e.status, {"code": e.code, "message": e.message, "message_en": e.message_en}
+    )
+
+
+def _ticket_json(ticket: Any) -> dict[str, Any] | None:
+    if ticket is None or not hasattr(ticket, "number"):
+        return None
+    return {
+        "ticket_id": str(ticket.id),
+        "number": ticket.number,
+        "service": ticket.service,
+        "state": ticket.state,
+    }
+
+
+def _need(value: str | None, message: str, message_en: str) -> str:
+    if not value:
+        raise QueueError("bad_request", message, message_en, 400)
+    return value
+
+
+#: Each action: (engine call, needs the desk to be this clerk's).
+_ACTIONS: dict[str, Any] = {
+    "close": lambda e, s, d, b, c: e.close_desk(s, d, c),
+    "call-next": lambda e, s, d, b, c: e.call_next(s, d, c),
+    "call-number": lambda e, s, d, b, c: e.call_number(
+        s, d, _need(b.number, "Hãy nhập số cần gọi", "give `number`"), c
+    ),
+    "recall": lambda e, s, d, b, c: e.recall(s, d, c),
+    "start": lambda e, s, d, b, c: e.start(s, d, c),
+    "done": lambda e, s, d, b, c: e.done(s, d, c),
+    "no-show": lambda e, s, d, b, c: e.no_show(s, d, c),
+    "transfer": lambda e, s, d, b, c: e.transfer(
+        s, d, _need(b.service, "Hãy chọn lĩnh vực chuyển đến", "give `service`"), c
+    ),
+    "pause": lambda e, s, d, b, c: e.pause(s, d, b.reason or "", c),
+    "resume": lambda e, s, d, b, c: e.resume(s, d, c),
+}
+
+
+@router.post("/sites/{site}/desks/{desk_id}/{action}")
+def desk_action(
+    site: str,
+    desk_id: str,
+    action: Action,
+    rt: Runtime,
+    user: Staff,
+    body: DeskActionIn | None = None,
+) -> DeskActionOut:
+    """Drive a desk: open (log the clerk in), call-next, call-number, recall, start,
+    done, no-show, transfer, pause (with a reason), resume, close."""
+    _check_site(rt, site)
+    body = body or DeskActionIn()
+    changes = Changes()
+    eng = rt.engine
+    try:
+        with rt.db.write() as s:
+            if action == "open":
+                if user.role != "clerk" or not user.clerk_id:
+                    raise QueueError(
+                        "clerk_only", "Chỉ cán bộ mới mở quầy", "only a clerk opens a desk", 403
+                    )
+                result = eng.open_desk(s, desk_id, user.clerk_id, changes)
+            else:
+                if user.role == "clerk":
+                    desk = s.scalar(
+                        select(DeskRow).where(DeskRow.site == site, DeskRow.desk_id == desk_id)
+                    )
+                    if desk is None or not desk.open:
+                        raise QueueError("desk_closed", "Hãy mở quầy trước", "open the desk first")
+                    if desk.clerk_id != user.clerk_id:
+                        raise QueueError(
+                            "not_your_desk",
+                            "Quầy này do cán bộ khác phụ trách",
+                            "another clerk is logged in",
+                            403,
+                        )
+                result = _ACTIONS[action](eng, s, desk_id, body, changes)
+            ticket = _ticket_json(result)
+    except QueueError as e:
+        raise _error(e) from None
+    rt.publisher.publish(changes)
+    with rt.db.read() as s:
+        state = eng.desk_state(s, desk_id)
+    message = "Không còn ai chờ" if action == "call-next" and ticket is None else None
+    return DeskActionOut(desk=state, ticket=ticket, message=message)

@@ -1,0 +1,1 @@
+"""The queue engine: numbering, calling policy, ETA and the ticket lifecycle."""

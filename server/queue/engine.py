@@ -1,0 +1,706 @@
+"""The ticket lifecycle: issue, call, recall, start, done, no-show, transfer, pause.
+
+``issued → called (recalls counted) → serving → done | no_show | transferred | cancelled``
+
+Every transition appends a `TicketEventRow`; the `TicketRow` holds the current state.
+Methods work inside a caller's write transaction and record what changed in a
+`Changes`, which the caller publishes after the commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from protocol.messages import (
+    AwaitingRating,
+    ClerkInfo,
+    DeskState,
+    IssuedTicket,
+    QueueState,
+    TicketInHand,
+)
+from server.config import SiteConfig
+from server.db.tables import DeskEventRow, DeskRow, TicketEventRow, TicketRow
+from server.queue import eta, policy
+from server.queue.numbering import format_number, next_seq
+from server.timeutil import local_day, now_utc
+
+WAITING = "issued"
+IN_HAND = ("called", "serving")
+FINAL = ("done", "no_show", "transferred", "cancelled")
+
+
+class QueueError(Exception):
+    """A refused queue action; ``code`` is stable, ``message`` is Vietnamese."""
+
+    def __init__(self, code: str, message: str, message_en: str = "", status: int = 409) -> None:
+        super().__init__(f"{code}: {message_en or message}")
+        self.code = code
+        self.message = message
+        self.message_en = message_en
+        self.status = status
+
+
+@dataclass
+class Changes:
+    """What a transaction changed, to publish once it is committed."""
+
+    services: set[str] = field(default_factory=set)
+    desks: set[str] = field(default_factory=set)
+    stats: set[str] = field(default_factory=set)
+    calls: list[uuid.UUID] = field(default_factory=list)
+
+    def merge(self, other: Changes) -> None:
+        self.services |= other.services
+        self.desks |= other.desks
+        self.stats |= other.stats
+        self.calls.extend(other.calls)
+
+    def __bool__(self) -> bool:
+        return bool(self.services or self.desks or self.stats or self.calls)
+
+
+@dataclass(frozen=True)
+class _Head:
+    row: TicketRow
+
+    @property
+    def is_priority(self) -> bool:
+        return self.row.priority is not None
+
+
+class QueueEngine:
+    def __init__(self, config: SiteConfig, clock: Callable[[], datetime] = now_utc) -> None:
+        self.config = config
+        self.site = config.site.code
+        self.clock = clock
+
+    # ------------------------------------------------------------------ helpers
+
+    def today(self, at: datetime | None = None) -> date:
+        return local_day(at or self.clock(), self.config.tz)
+
+    def _service(self, code: str) -> Any:
+        svc = self.config.service_by_code.get(code)
+        if svc is None:
+            raise QueueError(
+                "unknown_service", f"Không có lĩnh vực “{code}”", f"unknown service {code!r}", 404
+            )
+        return svc
+
+    def _desk_cfg(self, desk_id: str) -> Any:
+        desk = self.config.desk_by_id.get(desk_id)
+        if desk is None:
+            raise QueueError(
+                "unknown_desk", f"Không có quầy “{desk_id}”", f"unknown desk {desk_id!r}", 404
+            )
+        return desk
+
+    def _event(
+        self, s: Session, t: TicketRow, kind: str, at: datetime, data: dict[str, Any] | None = None
+    ) -> None:
+        s.add(
+            TicketEventRow(
+                ticket=t,
+                site=self.site,
+                kind=kind,
+                at=at,
+                desk_id=t.desk_id,
+                clerk_id=t.clerk_id,
+                data=data,
+            )
+        )
+
+    def _desk_event(
+        self, s: Session, desk: DeskRow, kind: str, at: datetime, reason: str | None = None
+    ) -> None:
+        s.add(
+            DeskEventRow(
+                site=self.site,
+                desk_id=desk.desk_id,
+                kind=kind,
+                at=at,
+                clerk_id=desk.clerk_id,
+                reason=reason,
+            )
+        )
+
+    def ensure_desks(self, s: Session) -> None:
+        """Create a (closed) state row for every configured desk that has none."""
+        have = set(s.scalars(select(DeskRow.desk_id).where(DeskRow.site == self.site)))
+        for desk in self.config.desks:
+            if desk.id not in have:
+                s.add(
+                    DeskRow(
+                        site=self.site,
+                        desk_id=desk.id,
+                        open=False,
+                        paused=False,
+                        updated_at=self.clock(),
+                    )
+                )
+        s.flush()
+
+    def _desk(self, s: Session, desk_id: str) -> DeskRow:
+        self._desk_cfg(desk_id)
+        row = s.scalar(
+            select(DeskRow)
+            .where(DeskRow.site == self.site, DeskRow.desk_id == desk_id)
+            .with_for_update()
+        )
+        if row is None:
+            self.ensure_desks(s)
+            row = s.scalar(
+                select(DeskRow).where(DeskRow.site == self.site, DeskRow.desk_id == desk_id)
+            )
+            assert row is not None
+        return row
+
+    def _working_desk(self, s: Session, desk_id: str) -> DeskRow:
+        desk = self._desk(s, desk_id)
+        if not desk.open:
+            raise QueueError(
+                "desk_closed", "Quầy chưa mở: cán bộ chưa đăng nhập", "the desk is closed"
+            )
+        return desk
+
+    def _in_hand(self, s: Session, desk: DeskRow) -> TicketRow:
+        if desk.ticket_id is None:
+            raise QueueError("no_ticket", "Quầy không có số nào đang phục vụ", "no ticket in hand")
+        t = s.get(TicketRow, desk.ticket_id, with_for_update=True)
+        assert t is not None
+        return t
+
+    # ------------------------------------------------------------------ issuing
+
+    def issue(
+        self,
+        s: Session,
+        service: str,
+        priority: str | None = None,
+        *,
+        kiosk_id: str | None = None,
+        changes: Changes | None = None,
+    ) -> IssuedTicket:
+        """A new number for ``service``: gap-free per local day, with people ahead and ETA."""
+        svc = self._service(service)
+        if priority is not None and priority not in self.config.priority_codes:
+            raise QueueError(
+                "unknown_priority",
+                f"Không có đối tượng ưu tiên “{priority}”",
+                f"unknown priority {priority!r}",
+                404,
+            )
+        at = self.clock()
+        day = self.today(at)
+        ahead, eta_min = self.estimate(s, service, priority is not None, day)
+        seq = next_seq(s, self.site, service, day)
+        t = TicketRow(
+            id=uuid.uuid4(),
+            site=self.site,
+            service=service,
+            day=day,
+            seq=seq,
+            number=format_number(svc.prefix, seq),
+            priority=priority,
+            state=WAITING,
+            issued_at=at,
+            recall_count=0,
+            kiosk_id=kiosk_id,
+            offline=False,
+        )
+        s.add(t)
+        self._event(s, t, "issued", at, {"kiosk_id": kiosk_id} if kiosk_id else None)
+        s.flush()
+        if changes is not None:
+            changes.services.add(service)
+        return IssuedTicket(
+            ticket_id=t.id,
+            number=t.number,
+            service=service,
+            service_name=svc.name,
+            priority=priority,
+            people_ahead=ahead,
+            eta_minutes=eta_min,
+            issued_at=at,
+            day=day,
+        )
+
+    # ------------------------------------------------------------------ estimates
+
+    def _waiting_counts(self, s: Session, services: list[str], day: date) -> tuple[int, int]:
+        rows = s.execute(
+            select(TicketRow.priority.is_not(None), func.count())
+            .where(
+                TicketRow.site == self.site,
+                TicketRow.state == WAITING,
+                TicketRow.service.in_(services),
+                TicketRow.day == day,
+            )
+            .group_by(TicketRow.priority.is_not(None))
+        ).all()
+        counts = {bool(k): int(v) for k, v in rows}
+        return counts.get(False, 0), counts.get(True, 0)
+
+    def open_desks(self, s: Session, service: str) -> int:
+        ids = [d.id for d in self.config.desks_serving(service)]
+        return int(
+            s.scalar(
+                select(func.count()).where(
+                    DeskRow.site == self.site,
+                    DeskRow.desk_id.in_(ids),
+                    DeskRow.open.is_(True),
+                    DeskRow.paused.is_(False),
+                )
+            )
+            or 0
+        )
+
+    def median_service_minutes(self, s: Session, service: str) -> float:
+        rows = s.execute(
+            select(TicketRow.started_at, TicketRow.ended_at)
+            .where(
+                TicketRow.site == self.site, TicketRow.service == service, TicketRow.state == "done"
+            )
+            .order_by(TicketRow.ended_at.desc())
+            .limit(self.config.calling.median_window)
+        ).all()
+        durations = [(end - start).total_seconds() for start, end in rows if start and end]
+        return eta.median_minutes(durations, self._service(service).default_service_minutes)
+
+    def estimate(self, s: Session, service: str, is_priority: bool, day: date) -> tuple[int, int]:
+        """(people ahead, ETA minutes) for a new ticket of ``service``."""
+        normal, prio = self._waiting_counts(s, [service], day)
+        calling = self.config.calling
+        ahead = policy.people_ahead(normal, prio, is_priority, calling.policy, calling.every_n)
+        desks = self.open_desks(s, service) or len(self.config.desks_serving(service))
+        return ahead, eta.eta_minutes(ahead, desks, self.median_service_minutes(s, service))
+
+    # ------------------------------------------------------------------ calling
+
+    def _normals_since_priority(self, s: Session, services: list[str], day: date) -> int:
+        base = (
+            TicketRow.site == self.site,
+            TicketRow.service.in_(services),
+            TicketRow.day == day,
+            TicketRow.first_called_at.is_not(None),
+        )
+        last_prio = s.scalar(
+            select(func.max(TicketRow.first_called_at)).where(
+                *base, TicketRow.priority.is_not(None)
+            )
+        )
+        q = select(func.count()).where(*base, TicketRow.priority.is_(None))
+        if last_prio is not None:
+            q = q.where(TicketRow.first_called_at > last_prio)
+        return int(s.scalar(q) or 0)
+
+    def _head(self, s: Session, services: list[str], day: date, priority: bool) -> TicketRow | None:
+        q = (
+            select(TicketRow)
+            .where(
+                TicketRow.site == self.site,
+                TicketRow.state == WAITING,
+                TicketRow.service.in_(services),
+                TicketRow.day == day,
+                TicketRow.priority.is_not(None) if priority else TicketRow.priority.is_(None),
+            )
+            .order_by(TicketRow.issued_at, TicketRow.number)
+            .limit(1)
+        )
+        if s.get_bind().dialect.name == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        return s.scalar(q)
+
+    def call_next(self, s: Session, desk_id: str, changes: Changes) -> TicketRow | None:
+        """Call the next ticket for the desk's services; ``None`` if nobody waits."""
+        desk = self._working_desk(s, desk_id)
+        self._ready_to_call(desk)
+        services = self._desk_cfg(desk_id).services
+        day = self.today()
+        normal = self._head(s, services, day, priority=False)
+        prio = self._head(s, services, day, priority=True)
+        calling = self.config.calling
+        since = self._normals_since_priority(s, services, day) if calling.policy == "every_n" else 0
+        chosen = policy.pick(
+            _Head(normal) if normal else None,
+            _Head(prio) if prio else None,
+            calling.policy,
+            calling.every_n,
+            since,
+        )
+        if chosen is None:
+            return None
+        self._call(s, desk, chosen.row, changes)
+        return chosen.row
+
+    def call_number(self, s: Session, desk_id: str, number: str, changes: Changes) -> TicketRow:
+        """Call a specific number (waiting, or a no-show who came back) to this desk."""
+        desk = self._working_desk(s, desk_id)
+        self._ready_to_call(desk)
+        services = self._desk_cfg(desk_id).services
+        t = s.scalar(
+            select(TicketRow)
+            .where(
+                TicketRow.site == self.site,
+                TicketRow.day == self.today(),
+                TicketRow.number == number.strip().upper(),
+                TicketRow.service.in_(services),
+                TicketRow.state.in_((WAITING, "no_show")),
+            )
+            .with_for_update()
+        )
+        if t is None:
+            raise QueueError(
+                "not_found",
+                f"Không có số {number} đang chờ tại quầy này hôm nay",
+                f"no waiting ticket {number} for this desk today",
+                404,
+            )
+        self._call(s, desk, t, changes)
+        return t
+
+    def _ready_to_call(self, desk: DeskRow) -> None:
+        if desk.paused:
+            raise QueueError("desk_paused", "Quầy đang tạm dừng", "the desk is paused")
+        if desk.ticket_id is not None:
+            raise QueueError(
+                "desk_busy",
+                "Hãy kết thúc số đang phục vụ trước khi gọi số mới",
+                "finish the ticket in hand first",
+            )
+
+    def _call(self, s: Session, desk: DeskRow, t: TicketRow, changes: Changes) -> None:
+        at = self.clock()
+        back_from_no_show = t.state == "no_show"
+        t.state = "called"
+        t.called_at = at
+        t.first_called_at = t.first_called_at or at
+        t.desk_id = desk.desk_id
+        t.clerk_id = desk.clerk_id
+        t.ended_at = None
+        desk.ticket_id = t.id
+        desk.updated_at = at
+        self._event(s, t, "called", at, {"returned": True} if back_from_no_show else None)
+        changes.services.add(t.service)
+        changes.desks.add(desk.desk_id)
+        changes.calls.append(t.id)
+        if back_from_no_show:
+            changes.stats.add(desk.desk_id)
+
+    def recall(self, s: Session, desk_id: str, changes: Changes) -> TicketRow:
+        desk = self._working_desk(s, desk_id)
+        t = self._in_hand(s, desk)
+        if t.state != "called":
+            raise QueueError(
+                "bad_state",
+                "Chỉ gọi lại được số chưa đến quầy",
+                "only a called ticket can be recalled",
+            )
+        at = self.clock()
+        t.recall_count += 1
+        t.called_at = at
+        self._event(s, t, "recalled", at, {"recall": t.recall_count})
+        changes.desks.add(desk_id)
+        changes.calls.append(t.id)
+        return t
+
+    def start(self, s: Session, desk_id: str, changes: Changes) -> TicketRow:
+        desk = self._working_desk(s, desk_id)
+        t = self._in_hand(s, desk)
+        if t.state != "called":
+            raise QueueError("bad_state", "Số này đã bắt đầu phục vụ", "service already started")
+        at = self.clock()
+        t.state = "serving"
+        t.started_at = at
+        self._event(s, t, "started", at)
+        changes.desks.add(desk_id)
+        return t
+
+    def done(self, s: Session, desk_id: str, changes: Changes) -> TicketRow:
+        """Finish the service; the pad at this desk then asks the citizen to rate it."""
+        desk = self._working_desk(s, desk_id)
+        t = self._in_hand(s, desk)
+        at = self.clock()
+        if t.state == "called":  # the clerk skipped "start": count service from the call
+            t.started_at = t.called_at
+            self._event(s, t, "started", at, {"implicit": True})
+        t.state = "done"
+        t.ended_at = at
+        self._event(s, t, "done", at)
+        desk.ticket_id = None
+        desk.rating_ticket_id = t.id
+        desk.updated_at = at
+        changes.desks.add(desk_id)
+        changes.stats.add(desk_id)
+        changes.services.add(t.service)
+        return t
+
+    def no_show(self, s: Session, desk_id: str, changes: Changes) -> TicketRow:
+        desk = self._working_desk(s, desk_id)
+        t = self._in_hand(s, desk)
+        if t.state != "called":
+            raise QueueError(
+                "bad_state",
+                "Công dân đã đến quầy: hãy kết thúc thay vì bỏ qua",
+                "already being served",
+            )
+        at = self.clock()
+        t.state = "no_show"
+        t.ended_at = at
+        self._event(s, t, "no_show", at)
+        desk.ticket_id = None
+        desk.updated_at = at
+        changes.desks.add(desk_id)
+        changes.stats.add(desk_id)
+        return t
+
+    def transfer(self, s: Session, desk_id: str, to_service: str, changes: Changes) -> TicketRow:
+        """Send the citizen to another service, keeping the number and the original issue
+        time, so they rejoin that queue at their original place."""
+        desk = self._working_desk(s, desk_id)
+        t = self._in_hand(s, desk)
+        self._service(to_service)
+        if to_service == t.service:
+            raise QueueError(
+                "same_service", "Số này đã ở lĩnh vực đó", "already in that service", 400
+            )
+        at = self.clock()
+        t.state = "transferred"
+        t.ended_at = at
+        self._event(s, t, "transferred", at, {"to": to_service})
+        new = TicketRow(
+            id=uuid.uuid4(),
+            site=self.site,
+            service=to_service,
+            day=t.day,
+            seq=None,
+            number=t.number,
+            priority=t.priority,
+            state=WAITING,
+            issued_at=t.issued_at,
+            recall_count=0,
+            kiosk_id=t.kiosk_id,
+            offline=t.offline,
+            transferred_from=t.id,
+        )
+        s.add(new)
+        self._event(s, new, "issued", at, {"transferred_from": str(t.id), "from": t.service})
+        desk.ticket_id = None
+        desk.updated_at = at
+        changes.desks.add(desk_id)
+        changes.stats.add(desk_id)
+        changes.services |= {t.service, to_service}
+        s.flush()
+        return new
+
+    # ------------------------------------------------------------------ desks
+
+    def open_desk(
+        self, s: Session, desk_id: str, clerk_id: str, changes: Changes, *, force: bool = False
+    ) -> DeskRow:
+        """A clerk logs in at a desk; the desk then counts as open for calls and ETA."""
+        if clerk_id not in self.config.clerk_by_id:
+            raise QueueError(
+                "unknown_clerk", f"Không có cán bộ “{clerk_id}”", f"unknown clerk {clerk_id!r}", 404
+            )
+        desk = self._desk(s, desk_id)
+        if desk.open and desk.clerk_id not in (None, clerk_id) and not force:
+            raise QueueError(
+                "desk_taken",
+                "Quầy đang do cán bộ khác phụ trách",
+                "another clerk is logged in here",
+            )
+        at = self.clock()
+        desk.open = True
+        desk.clerk_id = clerk_id
+        desk.updated_at = at
+        self._desk_event(s, desk, "open", at)
+        changes.desks.add(desk_id)
+        changes.services |= set(self._desk_cfg(desk_id).services)
+        return desk
+
+    def close_desk(self, s: Session, desk_id: str, changes: Changes) -> DeskRow:
+        desk = self._desk(s, desk_id)
+        if desk.ticket_id is not None:
+            raise QueueError(
+                "desk_busy",
+                "Hãy kết thúc số đang phục vụ trước khi đóng quầy",
+                "finish the ticket first",
+            )
+        at = self.clock()
+        self._desk_event(s, desk, "close", at)
+        desk.open = False
+        desk.paused = False
+        desk.pause_reason = None
+        desk.clerk_id = None
+        desk.updated_at = at
+        changes.desks.add(desk_id)
+        changes.services |= set(self._desk_cfg(desk_id).services)
+        return desk
+
+    def pause(self, s: Session, desk_id: str, reason: str, changes: Changes) -> DeskRow:
+        desk = self._working_desk(s, desk_id)
+        reason = " ".join(reason.split())
+        if not reason or len(reason) > 200:
+            raise QueueError(
+                "bad_reason",
+                "Hãy ghi lý do tạm dừng (tối đa 200 ký tự)",
+                "give a reason (≤ 200 chars)",
+                400,
+            )
+        if desk.ticket_id is not None:
+            raise QueueError(
+                "desk_busy",
+                "Hãy kết thúc số đang phục vụ trước khi tạm dừng",
+                "finish the ticket first",
+            )
+        at = self.clock()
+        desk.paused = True
+        desk.pause_reason = reason
+        desk.updated_at = at
+        self._desk_event(s, desk, "pause", at, reason)
+        changes.desks.add(desk_id)
+        changes.services |= set(self._desk_cfg(desk_id).services)
+        return desk
+
+    def resume(self, s: Session, desk_id: str, changes: Changes) -> DeskRow:
+        desk = self._working_desk(s, desk_id)
+        if not desk.paused:
+            raise QueueError("not_paused", "Quầy không tạm dừng", "the desk is not paused")
+        at = self.clock()
+        desk.paused = False
+        desk.pause_reason = None
+        desk.updated_at = at
+        self._desk_event(s, desk, "resume", at)
+        changes.desks.add(desk_id)
+        changes.services |= set(self._desk_cfg(desk_id).services)
+        return desk
+
+    def close_previous_days(self, s: Session, changes: Changes) -> int:
+        """Cancel tickets left open from earlier days (the numbering restarts each day)."""
+        today = self.today()
+        stale = list(
+            s.scalars(
+                select(TicketRow)
+                .where(
+                    TicketRow.site == self.site,
+                    TicketRow.day < today,
+                    TicketRow.state.in_((WAITING, *IN_HAND)),
+                )
+                .with_for_update()
+            )
+        )
+        at = self.clock()
+        for t in stale:
+            t.state = "cancelled"
+            t.ended_at = at
+            self._event(s, t, "cancelled", at, {"reason": "day_closed"})
+            changes.services.add(t.service)
+        if stale:
+            ids = [t.id for t in stale]
+            s.execute(
+                update(DeskRow)
+                .where(DeskRow.site == self.site, DeskRow.ticket_id.in_(ids))
+                .values(ticket_id=None, updated_at=at)
+            )
+            changes.desks |= {t.desk_id for t in stale if t.desk_id}
+        return len(stale)
+
+    # ------------------------------------------------------------------ published state
+
+    def queue_state(self, s: Session, service: str) -> QueueState:
+        svc = self._service(service)
+        day = self.today()
+        base = select(TicketRow).where(
+            TicketRow.site == self.site,
+            TicketRow.state == WAITING,
+            TicketRow.service == service,
+            TicketRow.day == day,
+        )
+        waiting = list(s.scalars(base.order_by(TicketRow.issued_at, TicketRow.number)))
+        normal = [_Head(t) for t in waiting if t.priority is None]
+        prio = [_Head(t) for t in waiting if t.priority is not None]
+        calling = self.config.calling
+        since = (
+            self._normals_since_priority(s, [service], day) if calling.policy == "every_n" else 0
+        )
+        order = policy.call_order(normal, prio, calling.policy, calling.every_n, since, limit=5)
+        _ahead, eta_min = self.estimate(s, service, False, day)
+        now = self.clock()
+        return QueueState(
+            service=service,
+            name=svc.name,
+            waiting=len(waiting),
+            waiting_priority=len(prio),
+            next_numbers=[h.row.number for h in order],
+            eta_minutes=eta_min,
+            open_desks=self.open_desks(s, service),
+            longest_wait_s=(now - waiting[0].issued_at).total_seconds() if waiting else None,
+            updated_at=now,
+        )
+
+    def desk_state(self, s: Session, desk_id: str) -> DeskState:
+        cfg = self._desk_cfg(desk_id)
+        row = s.scalar(select(DeskRow).where(DeskRow.site == self.site, DeskRow.desk_id == desk_id))
+        now = self.clock()
+        if row is None:
+            return DeskState(
+                desk_id=desk_id, name=cfg.name, services=cfg.services, open=False, updated_at=now
+            )
+        clerk = None
+        if row.clerk_id and row.clerk_id in self.config.clerk_by_id:
+            c = self.config.clerk_by_id[row.clerk_id]
+            clerk = ClerkInfo(
+                id=c.id, name=c.name, photo_url=f"/media/clerks/{c.id}" if c.photo else None
+            )
+        serving = None
+        if row.ticket_id is not None:
+            t = s.get(TicketRow, row.ticket_id)
+            if t is not None and t.called_at is not None and t.state in IN_HAND:
+                serving = TicketInHand(
+                    ticket_id=t.id,
+                    number=t.number,
+                    service=t.service,
+                    priority=t.priority,
+                    state=t.state,  # type: ignore[arg-type]
+                    called_at=t.called_at,
+                    started_at=t.started_at,
+                    recall_count=t.recall_count,
+                )
+        awaiting = None
+        if row.rating_ticket_id is not None:
+            t = s.get(TicketRow, row.rating_ticket_id)
+            window = timedelta(minutes=self.config.rating.window_minutes)
+            if t is not None and t.ended_at is not None and t.ended_at + window > now:
+                from server.db.tables import RatingRow
+
+                rated = s.scalar(select(RatingRow.id).where(RatingRow.ticket_id == t.id))
+                if rated is None:
+                    awaiting = AwaitingRating(
+                        ticket_id=t.id,
+                        number=t.number,
+                        service=t.service,
+                        clerk_id=t.clerk_id,
+                        done_at=t.ended_at,
+                        expires_at=t.ended_at + window,
+                    )
+        return DeskState(
+            desk_id=desk_id,
+            name=cfg.name,
+            services=cfg.services,
+            open=row.open,
+            paused=row.paused,
+            pause_reason=row.pause_reason,
+            clerk=clerk,
+            serving=serving,
+            awaiting_rating=awaiting,
+            updated_at=row.updated_at,
+        )

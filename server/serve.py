@@ -1,0 +1,64 @@
+"""``motcua server``: start the runtime, then serve HTTP until interrupted."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+
+import uvicorn
+
+from server.config import SiteConfig
+from server.http.app import create_app
+from server.runtime import ServerRuntime, StartupError
+
+log = logging.getLogger(__name__)
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def serve(
+    config: SiteConfig,
+    *,
+    database_url: str | None = None,
+    http_port: int | None = None,
+    broker_port: int | None = None,
+    banner: str | None = None,
+) -> None:
+    rt = ServerRuntime(config, database_url=database_url, broker_port=broker_port)
+    http = config.server.http
+    port = http_port or http.port
+    if not port_free(http.host, port):
+        print(
+            f"cổng HTTP {port} đang bận / HTTP port {port} is in use on {http.host}",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    try:
+        rt.start()
+    except (StartupError, RuntimeError, OSError) as e:
+        print(f"không khởi động được / cannot start: {e}", file=sys.stderr)
+        rt.stop()
+        raise SystemExit(2) from None
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(rt), host=http.host, port=port, log_level="warning")
+    )
+    shown = "127.0.0.1" if http.host in ("0.0.0.0", "::") else http.host
+    print(banner or f"motcua: {config.site.name}", flush=True)
+    print(f"  HTTP:  http://{shown}:{port}/   (API: http://{shown}:{port}/docs)", flush=True)
+    broker = config.server.broker
+    where = f"{broker.bind}:{rt.port} (embedded)" if rt.use_embedded else f"{broker.host}:{rt.port}"
+    print(f"  MQTT:  mqtt://{where}   topics {config.topics.root}/…", flush=True)
+    print(f"  DB:    {rt.db.engine.url.render_as_string(hide_password=True)}", flush=True)
+    try:
+        server.run()
+    finally:
+        rt.stop()

@@ -1,0 +1,111 @@
+"""Shared fixtures: real brokers (Mosquitto and the embedded amqtt) on free ports, real
+SQLite and PostgreSQL databases, and a server runtime wired to them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server.config import SiteConfig
+from server.db.database import Database
+from server.db.migrate import upgrade
+from server.http.app import create_app
+from server.runtime import ServerRuntime
+from tests.support.services import (
+    Broker,
+    create_pg_database,
+    sqlite_url,
+    start_amqtt,
+    start_mosquitto,
+)
+from tests.support.sites import make_site
+
+logging.getLogger("amqtt").setLevel(logging.WARNING)
+logging.getLogger("transitions").setLevel(logging.WARNING)
+
+
+@pytest.fixture
+def site() -> SiteConfig:
+    return make_site()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    pg = create_pg_database()
+    try:
+        yield pg.url
+    finally:
+        pg.drop()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    db = Database(sqlite_url(tmp_path))
+    upgrade(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def migrated_db(db_url: str) -> Iterator[Database]:
+    db = Database(db_url)
+    upgrade(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(params=["mosquitto", "amqtt"])
+def broker(request: pytest.FixtureRequest, site: SiteConfig, tmp_path: Path) -> Iterator[Broker]:
+    b = (
+        start_mosquitto(site, tmp_path / "mosquitto")
+        if request.param == "mosquitto"
+        else start_amqtt(site)
+    )
+    try:
+        yield b
+    finally:
+        b.stop()
+
+
+@pytest.fixture
+def mosquitto(site: SiteConfig, tmp_path: Path) -> Iterator[Broker]:
+    b = start_mosquitto(site, tmp_path / "mosquitto")
+    try:
+        yield b
+    finally:
+        b.stop()
+
+
+def make_runtime(site: SiteConfig, db_url: str, broker: Broker) -> ServerRuntime:
+    rt = ServerRuntime(
+        site,
+        database_url=db_url,
+        embedded_broker=False,
+        broker_port=broker.port,
+        mqtt_password=broker.server_password,
+    )
+    rt.start()
+    assert rt.wait_ready(15), "server could not connect to the broker"
+    return rt
+
+
+@pytest.fixture
+def server(site: SiteConfig, db_url: str, broker: Broker) -> Iterator[ServerRuntime]:
+    rt = make_runtime(site, db_url, broker)
+    try:
+        yield rt
+    finally:
+        rt.stop()
+
+
+@pytest.fixture
+def api(server: ServerRuntime) -> Iterator[TestClient]:
+    with TestClient(create_app(server)) as client:
+        yield client

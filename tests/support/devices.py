@@ -1,0 +1,139 @@
+"""Real MQTT device clients for tests (the same `MqttLink` kiosks and pads use)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from pydantic import SecretStr
+
+from protocol.link import MqttLink
+from protocol.messages import DeskRating, TicketRequest, TicketResponse
+from protocol.settings import BrokerSettings
+from server.config import SiteConfig
+from tests.support.services import Broker
+from tests.support.sites import device_password
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def settings_for(
+    broker: Broker, site: SiteConfig, username: str, password: str | None = None
+) -> BrokerSettings:
+    return BrokerSettings(
+        host=broker.host,
+        port=broker.port,
+        username=username,
+        password=SecretStr(password if password is not None else device_password(username)),
+        prefix=site.server.broker.prefix,
+        reconnect_min_s=1,
+        reconnect_max_s=2,
+    )
+
+
+def device_link(
+    site: SiteConfig, broker: Broker, device_id: str, outbox_dir: Path | None = None, **kwargs: Any
+) -> MqttLink:
+    outbox = outbox_dir / f"{device_id}.outbox.db" if outbox_dir is not None else None
+    link = MqttLink(
+        settings_for(broker, site, device_id),
+        site.site.code,
+        device_id,
+        outbox_path=outbox,
+        **kwargs,
+    )
+    return link
+
+
+def started(link: MqttLink, timeout: float = 10.0) -> MqttLink:
+    link.start()
+    assert link.wait_connected(timeout), f"{link.device_id} could not connect"
+    return link
+
+
+def request_ticket(
+    link: MqttLink, service: str, priority: str | None = None, timeout: float = 10.0
+) -> TicketResponse:
+    topics = link.topics
+    req = TicketRequest(device_id=link.device_id, sent_at=now(), service=service, priority=priority)
+    return link.request(
+        topics.ticket_request(link.device_id),
+        req,
+        topics.ticket_response(link.device_id),
+        TicketResponse,
+        timeout,
+    )
+
+
+def rating(
+    pad_id: str, ticket_id: uuid.UUID, level: str = "very_satisfied", **kw: Any
+) -> DeskRating:
+    return DeskRating(device_id=pad_id, sent_at=now(), ticket_id=ticket_id, level=level, **kw)
+
+
+class Watcher:
+    """A monitor-account subscriber that records every message on a topic filter."""
+
+    def __init__(
+        self, site: SiteConfig, broker: Broker, topic_filter: str, device_id: str = "monitor-1"
+    ) -> None:
+        self.messages: queue.Queue[tuple[str, bytes, bool]] = queue.Queue()
+        self._seen: list[tuple[str, bytes, bool]] = []
+        self._lock = threading.Lock()
+        self.link = MqttLink(
+            settings_for(broker, site, device_id),
+            site.site.code,
+            device_id,
+            clean_session=True,
+            client_id=f"{device_id}-{uuid.uuid4().hex[:6]}",
+            announce_status=False,
+        )
+        self.link.subscribe(topic_filter, self._on)
+        started(self.link)
+
+    def _on(self, msg: mqtt.MQTTMessage) -> None:
+        item = (msg.topic, bytes(msg.payload), bool(msg.retain))
+        self.messages.put(item)
+        with self._lock:
+            self._seen.append(item)
+
+    def wait_for(
+        self, predicate: Callable[[str, dict[str, Any]], bool], timeout: float = 10.0
+    ) -> tuple[str, dict[str, Any]]:
+        """The first message (seen before or after the call) for which ``predicate`` holds."""
+        deadline = time.monotonic() + timeout
+        checked = 0
+        while True:
+            with self._lock:
+                pending = self._seen[checked:]
+                checked = len(self._seen)
+            for topic, payload, _retain in pending:
+                try:
+                    data = json.loads(payload) if payload else {}
+                except ValueError:
+                    continue
+                if predicate(topic, data):
+                    return topic, data
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no matching message")
+            with contextlib.suppress(queue.Empty):
+                self.messages.get(timeout=min(remaining, 0.2))
+
+    def all(self) -> list[tuple[str, dict[str, Any]]]:
+        with self._lock:
+            return [(t, json.loads(p)) for t, p, _ in self._seen if p]
+
+    def stop(self) -> None:
+        self.link.stop(announce_offline=False)

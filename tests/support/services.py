@@ -1,0 +1,202 @@
+"""Real services for tests: Mosquitto on a free port, the embedded broker, databases.
+
+In CI (``CI=true``) a missing service fails the test run; elsewhere the test is skipped
+with a message saying what to install.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from server.broker_config import write_mosquitto
+from server.config import SiteConfig
+from server.embedded_broker import EmbeddedBroker
+from server.passwords import hash_device_password
+from tests.support.sites import SERVER_PASSWORD
+
+PG_ADMIN_URL = os.environ.get("MOTCUA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(message: str) -> None:
+    """A needed service is missing: fail in CI, skip on a developer's machine."""
+    if in_ci():
+        pytest.fail(f"required test service missing in CI: {message}")
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float = 10.0, host: str = "127.0.0.1") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s")
+
+
+@dataclass
+class Broker:
+    """What a test needs to know to connect: host, port and the server's password."""
+
+    kind: str
+    port: int
+    host: str = "127.0.0.1"
+    server_password: str = SERVER_PASSWORD
+
+    def stop(self) -> None: ...
+    def start(self) -> None: ...
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@dataclass
+class MosquittoBroker(Broker):
+    workdir: Path = Path()
+    config: SiteConfig | None = None
+    proc: subprocess.Popen[bytes] | None = None
+    conf: Path = field(default=Path())
+
+    def write(self) -> None:
+        assert self.config is not None
+        files = write_mosquitto(
+            self.config,
+            self.workdir,
+            bind="127.0.0.1",
+            port=self.port,
+            server_hash=hash_device_password(self.server_password),
+            log_dest=f"file {self.workdir / 'mosquitto.log'}",
+        )
+        # Tests run as root; Mosquitto would otherwise switch to the `mosquitto` user.
+        with files.conf.open("a", encoding="utf-8") as f:
+            f.write("user root\n" if os.geteuid() == 0 else "")
+        self.conf = files.conf
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["mosquitto", "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            wait_port(self.port)
+        except TimeoutError:
+            self.proc.kill()
+            err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+            raise RuntimeError(f"mosquitto did not start: {err}\n{self.log()}") from None
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.proc = None
+
+    def log(self) -> str:
+        p = self.workdir / "mosquitto.log"
+        return p.read_text(errors="replace") if p.exists() else ""
+
+
+def start_mosquitto(config: SiteConfig, workdir: Path) -> MosquittoBroker:
+    if shutil.which("mosquitto") is None:
+        unavailable("mosquitto is not installed (apt-get install mosquitto)")
+    broker = MosquittoBroker(kind="mosquitto", port=free_port(), workdir=workdir, config=config)
+    broker.write()
+    broker.start()
+    return broker
+
+
+@dataclass
+class AmqttBroker(Broker):
+    config: SiteConfig | None = None
+    embedded: EmbeddedBroker | None = None
+
+    def start(self) -> None:
+        assert self.config is not None
+        self.embedded = EmbeddedBroker(
+            self.config, "127.0.0.1", self.port, server_password=self.server_password
+        )
+        self.embedded.start()
+
+    def stop(self) -> None:
+        if self.embedded is not None:
+            self.embedded.stop()
+        self.embedded = None
+
+
+def start_amqtt(config: SiteConfig) -> AmqttBroker:
+    broker = AmqttBroker(kind="amqtt", port=free_port(), config=config)
+    broker.start()
+    return broker
+
+
+# ---------------------------------------------------------------------- databases
+
+
+def sqlite_url(tmp: Path) -> str:
+    return f"sqlite:///{tmp / f'motcua-{uuid.uuid4().hex[:8]}.db'}"
+
+
+@dataclass
+class PgDatabase:
+    url: str
+    name: str
+
+    def drop(self) -> None:
+        import psycopg
+
+        with psycopg.connect(_psycopg_url(PG_ADMIN_URL), autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (self.name,),
+            )
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
+
+
+def _psycopg_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def create_pg_database() -> PgDatabase:
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
+    import psycopg
+
+    name = f"motcua_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(
+            _psycopg_url(PG_ADMIN_URL), autocommit=True, connect_timeout=3
+        ) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as e:
+        unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {e}")
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return PgDatabase(url=f"{base}/{name}", name=name)
