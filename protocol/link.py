@@ -7,8 +7,12 @@ What it adds to paho:
 * a retained ``online``/``offline`` status with a boot id, ``offline`` set as the Last Will;
 * automatic reconnect with exponential back-off (paho's own loop, started with
   ``connect_async`` so a device can boot while the broker is down);
-* `publish_event`: durable delivery through the SQLite `Outbox` (deleted on PUBACK,
-  replayed after reconnect by paho and after a restart by us);
+* `publish_event`: durable delivery through the SQLite `Outbox`. An event is deleted
+  when the server's receipt for it arrives (``confirm="receipt"``, the default: the
+  server sends it after its commit) or on the broker's PUBACK (``confirm="puback"``).
+  paho resends unacknowledged events after a reconnect; we resend unconfirmed ones
+  after a restart, when the server comes back with a new boot id, and after
+  ``resend_after_s`` without a receipt;
 * `request`: request/response correlated by ``msg_id`` in the payload, which works on
   MQTT 3.1.1 (no response-topic property needed);
 * optional manual acknowledgement, so the server acknowledges only after its commit.
@@ -26,13 +30,14 @@ import logging
 import queue
 import ssl
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -82,6 +87,8 @@ class MqttLink:
         status_topic: str | None = None,
         status_payload: Callable[[str], bytes] | None = None,
         max_inflight: int = 100,
+        confirm: Literal["receipt", "puback"] = "receipt",
+        resend_after_s: float = 30.0,
     ) -> None:
         self.settings = settings
         self.device_id = device_id
@@ -93,6 +100,8 @@ class MqttLink:
         self._status_topic = status_topic or self.topics.device_status(device_id)
         self._status_payload = status_payload or (lambda state: self._status(state).to_json())
         self._subs: dict[str, tuple[int, Handler]] = {}
+        #: topic → handler, so paho's slow filter matching runs once per topic.
+        self._route_cache: dict[str, Handler] = {}
         self._subs_ready = threading.Event()
         self._pending_subs: set[int] = set()
         self._replies: dict[str, Future[bytes]] = {}
@@ -102,8 +111,12 @@ class MqttLink:
         self._outbox = Outbox(outbox_path) if outbox_path else None
         self._mid_lock = threading.Lock()
         self._mid_to_msg: dict[int, str] = {}
-        self._acks: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self._acks: queue.SimpleQueue[tuple[str, Any] | None] = queue.SimpleQueue()
         self._acker: threading.Thread | None = None
+        self._confirm = confirm
+        self._resend_after_s = resend_after_s
+        #: msg_id → when it was last handed to paho (monotonic), for unconfirmed events.
+        self._sent_at: dict[str, float] = {}
         self._stopping = False
 
         c = mqtt.Client(
@@ -137,6 +150,8 @@ class MqttLink:
         if self._outbox is not None:
             self._acker = threading.Thread(target=self._ack_loop, name="outbox-acks", daemon=True)
             self._acker.start()
+            if self._confirm == "receipt":
+                self.subscribe(self.topics.device_receipt(self.device_id), self._on_receipt)
             for item in self._outbox.pending():
                 self._send(item.msg_id, item.topic, item.payload, item.qos, item.retain)
         if self._announce and self._status_topic != self.topics.server_status():
@@ -203,14 +218,19 @@ class MqttLink:
         with self._mid_lock:
             info = self.client.publish(topic, payload, qos=qos, retain=retain)
             self._mid_to_msg[info.mid] = msg_id
+            self._sent_at[msg_id] = time.monotonic()
 
     def _ack_loop(self) -> None:
+        """Deletes confirmed events and resends unconfirmed ones; never a paho callback."""
         assert self._outbox is not None
         while True:
-            mid = self._acks.get()
-            if mid is None:
+            try:
+                first = self._acks.get(timeout=1.0)
+            except queue.Empty:
+                first = ("tick", None)
+            if first is None:
                 return
-            batch = [mid]
+            batch = [first]
             stop = False
             while not stop:
                 try:
@@ -221,21 +241,63 @@ class MqttLink:
                     stop = True
                 else:
                     batch.append(nxt)
+            done: list[str] = []
+            resend_all = False
             with self._mid_lock:
-                done = [m for m in (self._mid_to_msg.pop(mid, None) for mid in batch) if m]
+                for kind, value in batch:
+                    if kind == "puback":
+                        msg_id = self._mid_to_msg.pop(value, None)
+                        if msg_id is not None and self._confirm == "puback":
+                            done.append(msg_id)
+                    elif kind == "receipt":
+                        done.extend(value)
+                    elif kind == "resend":
+                        resend_all = True
+                for msg_id in done:
+                    self._sent_at.pop(msg_id, None)
             if done:
                 try:
                     self._outbox.remove(done)
                 except Exception:  # closed at shutdown: the rows are replayed next start
-                    log.exception("could not remove acknowledged events from the outbox")
+                    log.exception("could not remove confirmed events from the outbox")
             if stop:
                 return
+            self._resend_unconfirmed(force=resend_all)
+
+    def _resend_unconfirmed(self, force: bool = False) -> None:
+        """Publish again events the server has not confirmed for a while."""
+        if self._confirm != "receipt" or not self.connected.is_set() or self._outbox is None:
+            return
+        now = time.monotonic()
+        with self._mid_lock:
+            in_flight = set(self._mid_to_msg.values())
+            due = [
+                m
+                for m, t in self._sent_at.items()
+                if m not in in_flight and (force or now - t >= self._resend_after_s)
+            ]
+        if not due:
+            return
+        wanted = set(due)
+        for item in self._outbox.pending():
+            if item.msg_id in wanted:
+                self._send(item.msg_id, item.topic, item.payload, item.qos, item.retain)
+
+    def _on_receipt(self, msg: mqtt.MQTTMessage) -> None:
+        try:
+            data = json.loads(msg.payload)
+            ids = [str(uuid.UUID(str(m))) for m in data.get("msg_ids", [])]
+        except (ValueError, TypeError, AttributeError):
+            log.warning("unreadable receipt on %s", msg.topic)
+            return
+        self._acks.put(("receipt", ids))
 
     # ------------------------------------------------------------------ subscribing
 
     def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
         """Call ``handler`` on paho's thread for every message on ``topic_filter``."""
         self._subs[topic_filter] = (qos, handler)
+        self._route_cache = {}
         if self.connected.is_set():
             self._subs_ready.clear()
             rc, mid = self.client.subscribe(topic_filter, qos)
@@ -358,17 +420,28 @@ class MqttLink:
     def _on_publish(
         self, client: mqtt.Client, userdata: Any, mid: int, reason: Any, properties: Any
     ) -> None:
-        self._acks.put(mid)
+        self._acks.put(("puback", mid))
+
+    def _handler_for(self, topic: str) -> Handler | None:
+        handler = self._route_cache.get(topic)
+        if handler is None:
+            for topic_filter, (_qos, h) in list(self._subs.items()):
+                if mqtt.topic_matches_sub(topic_filter, topic):
+                    handler = h
+                    if len(self._route_cache) < 10_000:
+                        self._route_cache[topic] = h
+                    break
+        return handler
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        for topic_filter, (_qos, handler) in list(self._subs.items()):
-            if mqtt.topic_matches_sub(topic_filter, msg.topic):
-                try:
-                    handler(msg)
-                except Exception:
-                    log.exception("handler for %s failed", msg.topic)
-                return
-        log.debug("message on %s matched no subscription", msg.topic)
+        handler = self._handler_for(msg.topic)
+        if handler is None:
+            log.debug("message on %s matched no subscription", msg.topic)
+            return
+        try:
+            handler(msg)
+        except Exception:
+            log.exception("handler for %s failed", msg.topic)
 
     def _on_server_status(self, msg: mqtt.MQTTMessage) -> None:
         """Re-announce when the server comes back (it may have missed our status)."""
@@ -379,6 +452,8 @@ class MqttLink:
         if data.get("state") == "online" and data.get("boot_id") != self._last_server_boot:
             first = self._last_server_boot is None
             self._last_server_boot = data.get("boot_id")
+            if not first:  # a restarted server may have lost what it had not committed
+                self._acks.put(("resend", None))
             if not first and self._status_topic != msg.topic:
                 self.client.publish(
                     self._status_topic, self._status_payload("online"), qos=1, retain=True

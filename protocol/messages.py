@@ -14,6 +14,7 @@ Two families:
 from __future__ import annotations
 
 import json
+import unicodedata
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
@@ -323,6 +324,15 @@ class ServerStatus(ServerMessage):
     since: AwareDatetime
 
 
+class Receipt(ServerMessage):
+    """``device/{id}/receipt``: events of this device the server has committed (or
+    refused for good). The device's outbox deletes them only now: a broker's PUBACK
+    alone is not enough when the broker can die with the server (the embedded one)."""
+
+    device_id: Identifier
+    msg_ids: Annotated[list[uuid.UUID], Field(max_length=1000)]
+
+
 class Rejected(ServerMessage):
     """``server/rejected``: a message the server refused, and why."""
 
@@ -353,7 +363,7 @@ def describe_errors(err: ValidationError, limit: int = 4) -> str:
     """A short human-readable summary of a pydantic error (field path: problem)."""
     parts = []
     for e in err.errors()[:limit]:
-        loc = ".".join(str(p) for p in e["loc"]) or "(message)"
+        loc = printable(".".join(str(p) for p in e["loc"]), 80) or "(message)"
         parts.append(f"{loc}: {e['msg']}")
     more = err.error_count() - limit
     if more > 0:
@@ -365,6 +375,10 @@ def decode(model: type[M], payload: bytes) -> M:
     """Validate an inbound payload, turning every failure into an `InvalidMessage`."""
     if len(payload) > MAX_PAYLOAD_BYTES:
         raise InvalidMessage("too_large", f"{len(payload)} bytes > {MAX_PAYLOAD_BYTES}")
+    try:  # fast path: pydantic's own JSON parser; classify the failure below if it fails
+        return model.model_validate_json(payload)
+    except ValidationError:
+        pass
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -373,6 +387,8 @@ def decode(model: type[M], payload: bytes) -> M:
         data: Any = json.loads(text)
     except json.JSONDecodeError as e:
         raise InvalidMessage("bad_json", f"not JSON: {e.msg} at {e.pos}") from None
+    except RecursionError:
+        raise InvalidMessage("bad_json", "JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise InvalidMessage("bad_json", "a JSON object is expected")
     try:
@@ -381,11 +397,17 @@ def decode(model: type[M], payload: bytes) -> M:
         raise InvalidMessage("invalid", describe_errors(e)) from None
 
 
-def excerpt(payload: bytes, limit: int = 200) -> str:
-    """A printable, bounded excerpt of a payload for logs and ``server/rejected``."""
-    text = payload[: limit * 2].decode("utf-8", errors="replace")
+def printable(text: str, limit: int) -> str:
+    """NFC, control characters replaced, at most ``limit`` characters (in that order, so
+    normalisation cannot push the result past the limit)."""
+    text = unicodedata.normalize("NFC", text)
     text = "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
     return text[:limit]
+
+
+def excerpt(payload: bytes, limit: int = 200) -> str:
+    """A printable, bounded excerpt of a payload for logs and ``server/rejected``."""
+    return printable(payload[: limit * 4].decode("utf-8", errors="replace"), limit)
 
 
 def utc_timestamp(dt: datetime) -> float:

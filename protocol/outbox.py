@@ -1,7 +1,8 @@
 """A durable outbox: device events survive broker outages, crashes and power cuts.
 
 Every outgoing event is committed to a small SQLite file *before* it is handed to the
-MQTT client, and deleted only when the broker's PUBACK for it arrives. After a restart
+MQTT client, and deleted only when it is confirmed: by the server's receipt (after its
+database commit) or, for links configured so, by the broker's PUBACK. After a restart
 all rows still present are published again, in order, with their original ``msg_id``;
 the server deduplicates on ``msg_id``, so a replay never counts twice.
 

@@ -27,6 +27,7 @@ class TopicKind(StrEnum):
     BOARD_CALL = "board_call"
     DEVICE_STATUS = "device_status"
     DEVICE_HEALTH = "device_health"
+    DEVICE_RECEIPT = "device_receipt"
     SERVER_STATUS = "server_status"
     SERVER_REJECTED = "server_rejected"
 
@@ -45,6 +46,7 @@ _PATTERNS: tuple[tuple[TopicKind, str, str | None], ...] = (
     (TopicKind.BOARD_CALL, r"board/call", None),
     (TopicKind.DEVICE_STATUS, rf"device/({_ID})/status", "device_id"),
     (TopicKind.DEVICE_HEALTH, rf"device/({_ID})/health", "device_id"),
+    (TopicKind.DEVICE_RECEIPT, rf"device/({_ID})/receipt", "device_id"),
     (TopicKind.SERVER_STATUS, r"server/status", None),
     (TopicKind.SERVER_REJECTED, r"server/rejected", None),
 )
@@ -113,6 +115,9 @@ class Topics:
 
     def device_health(self, device_id: str) -> str:
         return self._t("device", device_id, "health")
+
+    def device_receipt(self, device_id: str) -> str:
+        return self._t("device", device_id, "receipt")
 
     def server_status(self) -> str:
         return self._t("server", "status")

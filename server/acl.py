@@ -4,7 +4,8 @@ the Mosquitto ACL file written by ``motcua broker-config``.
 * the server reads and writes everything of its site;
 * a kiosk publishes only under ``kiosk/{its id}/…`` and its own ``device/{id}/…``;
 * a pad publishes only to ``desk/{its desk}/rating`` and its own device topics;
-* boards and monitors only read (and report their own status);
+* boards and monitors only read (and report their own status); desk statistics are
+  public inside the office (DESIGN: "server → anyone"), the ratings themselves are not;
 * only the server writes state, stats, queue and board topics.
 """
 
@@ -40,19 +41,25 @@ def rules_for(config: SiteConfig, username: str) -> list[Rule]:
     dev = config.device_by_id.get(username)
     if dev is None:
         return []
-    own = [Rule("write", f"{root}/device/{dev.id}/#"), Rule("read", f"{root}/server/status")]
+    own = [
+        Rule("write", f"{root}/device/{dev.id}/#"),
+        Rule("read", f"{root}/device/{dev.id}/receipt"),
+        Rule("read", f"{root}/server/status"),
+    ]
     if dev.kind == "kiosk":
         return [
             *own,
             Rule("readwrite", f"{root}/kiosk/{dev.id}/#"),
             Rule("read", f"{root}/queue/#"),
             Rule("read", f"{root}/desk/+/state"),
+            Rule("read", f"{root}/desk/+/stats"),
         ]
     if dev.kind == "pad":
         return [
             *own,
             Rule("write", f"{root}/desk/{dev.desk}/rating"),
             Rule("read", f"{root}/desk/{dev.desk}/state"),
+            Rule("read", f"{root}/desk/{dev.desk}/stats"),
         ]
     if dev.kind == "board":
         return [
@@ -60,6 +67,7 @@ def rules_for(config: SiteConfig, username: str) -> list[Rule]:
             Rule("read", f"{root}/board/call"),
             Rule("read", f"{root}/queue/#"),
             Rule("read", f"{root}/desk/+/state"),
+            Rule("read", f"{root}/desk/+/stats"),
         ]
     return [*own, Rule("read", f"{root}/#")]  # monitor: sees everything, writes nothing
 

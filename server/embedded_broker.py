@@ -43,6 +43,22 @@ class _Accounts:
         return stored is not None and verify_device_password(password, stored)
 
 
+class _SnapshotDict(dict[str, Any]):
+    """amqtt 0.12 walks its subscription table across ``await``s (broadcast, retained
+    messages on connect); a client subscribing or leaving meanwhile changes the dict,
+    the walk raises RuntimeError and the message is lost for every subscriber after the
+    publisher was already acknowledged. Iterating a snapshot keeps delivery whole."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(list(super().keys()))
+
+    def keys(self):  # type: ignore[no-untyped-def, override]
+        return list(super().keys())
+
+    def items(self):  # type: ignore[no-untyped-def, override]
+        return list(super().items())
+
+
 #: Plugin configs can only carry plain data, so plugins find their accounts here by key.
 _REGISTRY: dict[str, _Accounts] = {}
 
@@ -159,6 +175,7 @@ class EmbeddedBroker:
         asyncio.set_event_loop(loop)
         try:
             self._broker = Broker(self._broker_config(), loop=loop)
+            self._broker._subscriptions = _SnapshotDict()  # see _SnapshotDict
             loop.run_until_complete(self._broker.start())
         except BaseException as e:  # reported to the starting thread
             self._error = e
@@ -178,9 +195,19 @@ class EmbeddedBroker:
         fut = asyncio.run_coroutine_threadsafe(broker.shutdown(), loop)
         try:
             fut.result(timeout=10)
-        except Exception:
-            log.exception("embedded broker shutdown failed")
+        except Exception as e:  # amqtt's shutdown can hang on a busy broker: force it
+            log.warning("embedded broker shutdown incomplete (%s); cancelling its tasks", e)
+            loop.call_soon_threadsafe(_cancel_all, loop, broker)
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=10)
         _REGISTRY.pop(self._key, None)
+
+
+def _cancel_all(loop: asyncio.AbstractEventLoop, broker: Broker) -> None:
+    for server in broker._servers.values():  # free the port for a restart
+        instance = getattr(server, "instance", None)
+        if instance is not None:
+            instance.close()
+    for task in asyncio.all_tasks(loop):
+        task.cancel()

@@ -30,7 +30,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from sqlalchemy import select
+from pydantic import ValidationError
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -41,6 +42,7 @@ from protocol.messages import (
     DeviceHealth,
     DeviceStatus,
     InvalidMessage,
+    Receipt,
     Refusal,
     Rejected,
     TicketRequest,
@@ -48,28 +50,52 @@ from protocol.messages import (
     VisitRating,
     decode,
     excerpt,
+    printable,
 )
 from protocol.topics import TopicKind
 from server.config import SiteConfig
 from server.db.database import Database
-from server.db.tables import DeskRow, DeviceRow, ProcessedMessageRow, RejectedMessageRow, TicketRow
+from server.db.tables import (
+    DeskRow,
+    DeviceRow,
+    ProcessedMessageRow,
+    RejectedMessageRow,
+    TicketRow,
+)
 from server.publisher import StatePublisher
 from server.queue.engine import Changes, QueueEngine, QueueError
-from server.ratings import RatingRefused, apply_rating
+from server.ratings import RatingIn, RatingRefused, apply_ratings
 from server.timeutil import now_utc
 
 log = logging.getLogger(__name__)
 
 BATCH_MAX = 500
+_P = ProcessedMessageRow.__table__.c
 HOUSEKEEPING_EVERY_S = 30.0
 
 
 class Refused(Exception):
-    def __init__(self, code: str, detail: str, *, reply: Refusal | None = None) -> None:
+    """A message the server will not apply. For a ticket request, the kiosk is told why
+    (``reply``, or a generic refusal) unless ``answered`` (a duplicate re-sends the
+    original answer instead)."""
+
+    def __init__(
+        self, code: str, detail: str, *, reply: Refusal | None = None, answered: bool = False
+    ) -> None:
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
         self.reply = reply
+        self.answered = answered
+
+
+def _msg_id_of(payload: bytes) -> uuid.UUID | None:
+    """The ``msg_id`` of a payload, if it has a readable one."""
+    try:
+        data = json.loads(payload)
+        return uuid.UUID(str(data["msg_id"])) if isinstance(data, dict) else None
+    except (ValueError, TypeError, KeyError, RecursionError, UnicodeDecodeError):
+        return None
 
 
 @dataclass
@@ -178,8 +204,7 @@ class Gateway:
                 log.exception("gateway worker error")
 
     def _republish_all(self) -> None:
-        if self.link is not None:
-            self.publisher.publish(self.publisher.everything())
+        self.publisher.submit(self.publisher.everything())
 
     def handle_batch(self, batch: list[Inbound]) -> _Outcome:
         """Process, commit (retrying while the database is down), ack, publish."""
@@ -207,51 +232,87 @@ class Gateway:
                     self.link.ack(item.message)
             for topic, payload in outcome.replies:
                 self.link.publish(topic, payload, qos=1)
+            for device_id, ids in self._receipts(batch).items():
+                for k in range(0, len(ids), 1000):
+                    receipt = Receipt(device_id=device_id, msg_ids=ids[k : k + 1000])
+                    self.link.publish(self.topics.device_receipt(device_id), receipt, qos=1)
             for rej in outcome.rejected:
                 self.link.publish(self.topics.server_rejected(), rej, qos=1)
         self.health.processed += len(batch) - len(outcome.rejected)
         self.health.rejected += len(outcome.rejected)
         self.health.last_batch_at = now_utc()
-        try:
-            self.publisher.publish(outcome.changes)
-        except Exception:
-            log.exception("publishing state failed")
+        self.publisher.submit(outcome.changes)
         return outcome
+
+    def _receipts(self, batch: list[Inbound]) -> dict[str, list[uuid.UUID]]:
+        """Per device, the events of this committed batch it may now forget (accepted or
+        refused for good). Ticket requests are answered instead."""
+        out: dict[str, list[uuid.UUID]] = {}
+        for item in batch:
+            match = self.topics.parse(item.topic)
+            if match is None or match.ident is None or match.kind is TopicKind.TICKET_REQUEST:
+                continue
+            if match.kind is TopicKind.DESK_RATING:
+                device = self.config.pad_of_desk.get(match.ident)
+            else:
+                device = match.ident
+            msg_id = _msg_id_of(item.payload)
+            if device in self.config.device_by_id and msg_id is not None:
+                out.setdefault(device, []).append(msg_id)
+        return out
 
     def _process(self, batch: list[Inbound]) -> _Outcome:
         out = _Outcome()
         with self.db.write() as s:
+            ratings: list[tuple[Inbound, RatingIn]] = []
             for item in batch:
-                changes = Changes()
                 try:
-                    with s.begin_nested():
-                        self._handle(s, item, out, changes)
-                    out.changes.merge(changes)
+                    rating = self._as_rating(item)
                 except Refused as r:
                     self._reject(out, item, r.code, r.detail)
-                    if r.reply is not None:
-                        out.replies.append(self._refusal_reply(item, r.reply))
-                except IntegrityError as e:  # a concurrent server took the same msg_id first
-                    self._reject(out, item, "conflict", f"not applied: {e.orig}"[:300])
-                except (OperationalError, InterfaceError):
-                    raise
-                except Exception as e:
-                    log.exception("unexpected error handling %s", item.topic)
-                    self._reject(out, item, "internal_error", f"{e.__class__.__name__}: {e}"[:300])
-            for rej in out.rejected:
-                s.add(
-                    RejectedMessageRow(
-                        site=self.config.site.code,
-                        received_at=rej.at,
-                        topic=rej.topic[:300],
-                        reason=rej.reason,
-                        detail=rej.detail,
-                        excerpt=rej.excerpt,
-                        device_id=rej.device_id,
-                        msg_id=str(rej.msg_id) if rej.msg_id else None,
-                    )
+                    continue
+                if rating is not None:
+                    ratings.append((item, rating))
+                else:
+                    self._apply_one(s, item, out)
+            if ratings:
+                self._apply_ratings(s, ratings, out)
+            if out.rejected:
+                s.execute(
+                    insert(RejectedMessageRow.__table__),
+                    [self._rejected_row(r) for r in out.rejected],
                 )
         return out
+
+    def _apply_one(self, s: Session, item: Inbound, out: _Outcome) -> None:
+        """Apply one message in its own savepoint: a failure undoes only that message."""
+        changes = Changes()
+        try:
+            with s.begin_nested():
+                self._handle(s, item, out, changes)
+            out.changes.merge(changes)
+        except Refused as r:
+            self._reject(out, item, r.code, r.detail)
+            self._answer_refusal(item, r, out)
+        except IntegrityError as e:  # a concurrent server applied the same msg_id first
+            self._reject(out, item, "conflict", f"not applied: {e.orig}"[:300])
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as e:
+            log.exception("unexpected error handling %s", item.topic)
+            self._reject(out, item, "internal_error", f"{e.__class__.__name__}: {e}"[:300])
+
+    def _rejected_row(self, rej: Rejected) -> dict[str, Any]:
+        return {
+            "site": self.config.site.code,
+            "received_at": rej.at,
+            "topic": rej.topic[:300],
+            "reason": rej.reason,
+            "detail": rej.detail,
+            "excerpt": rej.excerpt,
+            "device_id": rej.device_id,
+            "msg_id": str(rej.msg_id) if rej.msg_id else None,
+        }
 
     # ------------------------------------------------------------------ handling
 
@@ -267,10 +328,6 @@ class Gateway:
         kind = match.kind
         if kind is TopicKind.TICKET_REQUEST:
             self._ticket_request(s, item, ident, out, changes)
-        elif kind is TopicKind.DESK_RATING:
-            self._desk_rating(s, item, ident, changes)
-        elif kind is TopicKind.KIOSK_RATING:
-            self._kiosk_rating(s, item, ident, changes)
         elif kind is TopicKind.DEVICE_STATUS:
             self._device_status(s, item, ident)
         elif kind is TopicKind.DEVICE_HEALTH:
@@ -348,59 +405,98 @@ class Gateway:
         s.flush()
         out.replies.append((reply_topic, response.to_json()))
 
-    def _refusal_reply(self, item: Inbound, refusal: Refusal) -> tuple[str, bytes]:
+    def _answer_refusal(self, item: Inbound, r: Refused, out: _Outcome) -> None:
+        """Tell a kiosk why its ticket request was refused (it would otherwise wait for
+        its timeout), when the request's msg_id is readable."""
         match = self.topics.parse(item.topic)
-        try:
-            request_id = uuid.UUID(str(json.loads(item.payload)["msg_id"]))
-        except (ValueError, KeyError, TypeError):
-            request_id = uuid.UUID(int=0)
-        assert match is not None and match.ident is not None
+        if r.answered or match is None or match.kind is not TopicKind.TICKET_REQUEST:
+            return
+        request_id = _msg_id_of(item.payload)
+        if request_id is None or match.ident is None:
+            return
+        refusal = r.reply or Refusal(
+            code=r.code, message="Yêu cầu không hợp lệ", message_en=printable(r.detail, 80)
+        )
         reply = TicketResponse(request_id=request_id, ok=False, refusal=refusal)
-        return self.topics.ticket_response(match.ident), reply.to_json()
+        out.replies.append((self.topics.ticket_response(match.ident), reply.to_json()))
 
-    def _store_rating(
+    def _as_rating(self, item: Inbound) -> RatingIn | None:
+        """A validated rating from a rating topic (sender checked), or ``None``."""
+        match = self.topics.parse(item.topic)
+        if match is None or match.kind not in (TopicKind.DESK_RATING, TopicKind.KIOSK_RATING):
+            return None
+        if len(item.payload) > MAX_PAYLOAD_BYTES:
+            raise Refused("too_large", f"{len(item.payload)} bytes > {MAX_PAYLOAD_BYTES}")
+        ident = match.ident or ""
+        if match.kind is TopicKind.KIOSK_RATING:
+            visit: VisitRating = self._decode(VisitRating, item)
+            self._check_device(visit.device_id, ident, "kiosk")
+            return RatingIn(visit, None, item.received_at)
+        rating: DeskRating = self._decode(DeskRating, item)
+        if ident not in self.config.desk_by_id:
+            raise Refused("unknown_desk", f"no desk {ident!r}")
+        pad = self.config.pad_of_desk.get(ident)
+        if rating.device_id != pad:
+            raise Refused("not_desk_pad", f"{rating.device_id!r} is not the pad of desk {ident!r}")
+        return RatingIn(rating, ident, item.received_at)
+
+    def _apply_ratings(
+        self, s: Session, items: list[tuple[Inbound, RatingIn]], out: _Outcome
+    ) -> None:
+        """Store a batch of ratings with a few queries; one by one if the batch conflicts."""
+        fresh: list[tuple[Inbound, RatingIn]] = []
+        ids = [r.rating.msg_id for _, r in items]
+        seen: set[uuid.UUID] = set()
+        for k in range(0, len(ids), 500):
+            chunk = ids[k : k + 500]
+            seen.update(s.execute(select(_P.msg_id).where(_P.msg_id.in_(chunk))).scalars())
+        for item, r in items:
+            if r.rating.msg_id in seen:
+                self._reject(out, item, "duplicate", f"msg_id {r.rating.msg_id} already processed")
+            else:
+                seen.add(r.rating.msg_id)
+                fresh.append((item, r))
+        if not fresh:
+            return
+        try:
+            with s.begin_nested():
+                results = apply_ratings(s, self.config, [r for _, r in fresh])
+                self._record_ratings(s, fresh, results, out)
+        except IntegrityError:
+            # Another server process stored some of these meanwhile: go one at a time.
+            for pair in fresh:
+                try:
+                    with s.begin_nested():
+                        results = apply_ratings(s, self.config, [pair[1]])
+                        self._record_ratings(s, [pair], results, out)
+                except IntegrityError:
+                    self._reject(out, pair[0], "duplicate", "stored concurrently by another server")
+
+    def _record_ratings(
         self,
         s: Session,
-        item: Inbound,
-        rating: DeskRating | VisitRating,
-        desk_id: str | None,
-        changes: Changes,
+        pairs: list[tuple[Inbound, RatingIn]],
+        results: list[dict[str, Any] | RatingRefused],
+        out: _Outcome,
     ) -> None:
-        if self._seen(s, rating.msg_id) is not None:
-            raise Refused("duplicate", f"msg_id {rating.msg_id} already processed")
-        try:
-            row = apply_rating(
-                s, self.config, rating, desk_id=desk_id, received_at=item.received_at
+        processed = []
+        for (item, r), result in zip(pairs, results, strict=True):
+            if isinstance(result, RatingRefused):
+                self._reject(out, item, result.code, result.detail)
+                continue
+            processed.append(
+                {
+                    "msg_id": r.rating.msg_id,
+                    "kind": "rating",
+                    "device_id": r.rating.device_id,
+                    "received_at": item.received_at,
+                    "response": None,
+                }
             )
-        except RatingRefused as e:
-            raise Refused(e.code, e.detail) from None
-        s.add(
-            ProcessedMessageRow(
-                msg_id=rating.msg_id,
-                kind="rating",
-                device_id=rating.device_id,
-                received_at=item.received_at,
-            )
-        )
-        s.flush()
-        changes.stats.add(row.desk_id)
-        changes.desks.add(row.desk_id)
-
-    def _desk_rating(self, s: Session, item: Inbound, desk_id: str, changes: Changes) -> None:
-        rating: DeskRating = self._decode(DeskRating, item)
-        if desk_id not in self.config.desk_by_id:
-            raise Refused("unknown_desk", f"no desk {desk_id!r}")
-        pad = self.config.pad_of_desk.get(desk_id)
-        if rating.device_id != pad:
-            raise Refused(
-                "not_desk_pad", f"{rating.device_id!r} is not the pad of desk {desk_id!r}"
-            )
-        self._store_rating(s, item, rating, desk_id, changes)
-
-    def _kiosk_rating(self, s: Session, item: Inbound, kiosk_id: str, changes: Changes) -> None:
-        rating: VisitRating = self._decode(VisitRating, item)
-        self._check_device(rating.device_id, kiosk_id, "kiosk")
-        self._store_rating(s, item, rating, None, changes)
+            out.changes.stats.add(result["desk_id"])
+            out.changes.desks.add(result["desk_id"])
+        if processed:
+            s.execute(insert(ProcessedMessageRow.__table__), processed)
 
     def _device_row(self, s: Session, device_id: str) -> DeviceRow:
         if device_id not in self.config.device_by_id:
@@ -440,25 +536,29 @@ class Gateway:
         row.last_seen = item.received_at
 
     def _reject(self, out: _Outcome, item: Inbound, code: str, detail: str) -> None:
+        """Record a refusal. Must never raise, whatever the payload holds."""
         match = self.topics.parse(item.topic)
-        msg_id = None
-        try:
-            data = json.loads(item.payload)
-            if isinstance(data, dict) and "msg_id" in data:
-                msg_id = uuid.UUID(str(data["msg_id"]))
-        except (ValueError, TypeError, UnicodeDecodeError):
-            pass
+        msg_id = _msg_id_of(item.payload)
         device = match.ident if match and match.kind is not TopicKind.QUEUE else None
-        rej = Rejected(
-            topic=item.topic[:300],
-            reason=code,
-            detail=detail[:500],
-            excerpt=excerpt(item.payload),
-            device_id=device if device and len(device) <= 32 else None,
-            msg_id=msg_id,
-            at=item.received_at,
-        )
-        log.warning("refused message on %s: %s — %s", item.topic, code, detail)
+        try:
+            rej = Rejected(
+                topic=printable(item.topic, 300),
+                reason=code,
+                detail=printable(detail, 500),
+                excerpt=excerpt(item.payload),
+                device_id=device,
+                msg_id=msg_id,
+                at=item.received_at,
+            )
+        except ValidationError:
+            rej = Rejected(
+                topic="(unprintable topic)",
+                reason=code,
+                detail="(unprintable detail)",
+                excerpt="",
+                at=item.received_at,
+            )
+        log.warning("refused message on %s: %s — %s", rej.topic, code, rej.detail)
         out.rejected.append(rej)
 
     # ------------------------------------------------------------------ housekeeping
@@ -480,4 +580,4 @@ class Gateway:
                     desk.rating_ticket_id = None
                     desk.updated_at = now
                     changes.desks.add(desk.desk_id)
-        self.publisher.publish(changes)
+        self.publisher.submit(changes)

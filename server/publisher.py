@@ -1,12 +1,17 @@
 """Publishes the server's retained state (queues, desks, stats) and board calls.
 
-Called after each commit with the `Changes` of that transaction; every message is
-rebuilt from the database, so what devices see is what was committed.
+Changes are handed over with `submit` (never blocks) and published by a thread of
+their own, so recomputing statistics never delays ingest or acknowledgements. Board
+calls go out at once; queue and desk state at most every STATE_EVERY_S and desk
+statistics at most every STATS_EVERY_S, each time rebuilt from the database, so what
+devices see is what was committed.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 
 from pydantic import BaseModel
@@ -22,6 +27,11 @@ from server.stats import desk_stats
 log = logging.getLogger(__name__)
 
 Listener = Callable[[str, BaseModel], None]
+STATE_EVERY_S = 0.2
+STATS_EVERY_S = 1.0
+#: Under load, wait at least this many times the last round's duration before the next
+#: one, so rebuilding state takes at most a fifth of the time and ingest keeps the rest.
+BACKOFF_FACTOR = 4.0
 
 
 class StatePublisher:
@@ -35,6 +45,38 @@ class StatePublisher:
         self.topics = config.topics
         #: In-process listeners (the web app's live views): called with (topic, message).
         self.listeners: list[Listener] = []
+        self._pending = Changes()
+        self._cond = threading.Condition()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self._next_state = 0.0
+        self._next_stats = 0.0
+        self._last_state_s = 0.0
+        self._last_stats_s = 0.0
+
+    # ------------------------------------------------------------------ thread
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="state-publisher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.flush()
+
+    def submit(self, changes: Changes) -> None:
+        """Queue changes for publication (from any thread, never blocks for long)."""
+        if not changes:
+            return
+        with self._cond:
+            self._pending.merge(changes)
+            self._cond.notify()
+        if self._thread is None:  # not started (tests, tools): publish inline
+            self.flush()
 
     def everything(self) -> Changes:
         return Changes(
@@ -43,35 +85,86 @@ class StatePublisher:
             stats={d.id for d in self.config.desks},
         )
 
+    def _take_due(self, force: bool = False) -> Changes:
+        now = time.monotonic()
+        p, out = self._pending, Changes()
+        out.calls, p.calls = p.calls, []
+        if (p.services or p.desks) and (force or now >= self._next_state):
+            out.services, out.desks, p.services, p.desks = p.services, p.desks, set(), set()
+            self._next_state = now + max(STATE_EVERY_S, BACKOFF_FACTOR * self._last_state_s)
+        if p.stats and (force or now >= self._next_stats):
+            out.stats, p.stats = p.stats, set()
+            self._next_stats = now + max(STATS_EVERY_S, BACKOFF_FACTOR * self._last_stats_s)
+        return out
+
+    def _wait_s(self) -> float | None:
+        p, due = self._pending, []
+        if p.calls:
+            return 0.0
+        if p.services or p.desks:
+            due.append(self._next_state)
+        if p.stats:
+            due.append(self._next_stats)
+        return max(0.0, min(due) - time.monotonic()) if due else None
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stop:
+                    wait = self._wait_s()
+                    if wait == 0.0:
+                        break
+                    self._cond.wait(wait)
+                if self._stop:
+                    return
+                due = self._take_due()
+            try:
+                self.publish(due)
+            except Exception:
+                log.exception("publishing state failed")
+
+    def flush(self) -> None:
+        """Publish everything pending now."""
+        with self._cond:
+            due = self._take_due(force=True)
+        self.publish(due)
+
+    # ------------------------------------------------------------------ building
+
     def publish(self, changes: Changes) -> None:
         if not changes:
             return
         out: list[tuple[str, BaseModel, bool]] = []
+        started = time.monotonic()
         with self.db.read() as s:
-            for svc in sorted(changes.services):
-                out.append((self.topics.queue(svc), self.engine.queue_state(s, svc), True))
-            for desk in sorted(changes.desks):
-                out.append((self.topics.desk_state(desk), self.engine.desk_state(s, desk), True))
-            day = self.engine.today()
-            for desk in sorted(changes.stats):
-                out.append(
-                    (self.topics.desk_stats(desk), desk_stats(s, self.config, desk, day), True)
-                )
             for ticket_id in changes.calls:
                 t = s.get(TicketRow, ticket_id)
                 if t is None or t.desk_id is None or t.called_at is None:
                     continue
-                desk_cfg = self.config.desk_by_id[t.desk_id]
                 call = BoardCall(
                     ticket_id=t.id,
                     number=t.number,
                     desk_id=t.desk_id,
-                    desk_name=desk_cfg.name,
+                    desk_name=self.config.desk_by_id[t.desk_id].name,
                     service=t.service,
                     called_at=t.called_at,
                     recall_count=t.recall_count,
                 )
                 out.append((self.topics.board_call(), call, False))
+            for svc in sorted(changes.services):
+                out.append((self.topics.queue(svc), self.engine.queue_state(s, svc), True))
+            for desk in sorted(changes.desks):
+                out.append((self.topics.desk_state(desk), self.engine.desk_state(s, desk), True))
+            if changes.services or changes.desks:
+                self._last_state_s = time.monotonic() - started
+            started = time.monotonic()
+            day = self.engine.today()
+            for desk in sorted(changes.stats):
+                out.append(
+                    (self.topics.desk_stats(desk), desk_stats(s, self.config, desk, day), True)
+                )
+            if changes.stats:
+                self._last_stats_s = time.monotonic() - started
         for topic, message, retain in out:
             if self.link is not None:
                 self.link.publish(topic, message, qos=1, retain=retain)

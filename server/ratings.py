@@ -3,13 +3,20 @@
 A rating counts only for a ticket finished (``done``) at that desk, sent within the
 configured window after the service ended, once per ticket. Anonymous: nothing about
 the citizen is stored, only the visit (ticket, desk, clerk, service) and the answer.
+
+`apply_ratings` checks and stores a whole batch with a handful of queries (a burst of
+thousands of ratings must not cost a round trip per rule per rating).
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from protocol.messages import DeskRating, VisitRating
@@ -19,6 +26,15 @@ from server.timeutil import local_day
 
 #: Device clocks drift; a rating "sent" a little before the service ended is tolerated.
 CLOCK_SKEW = timedelta(minutes=2)
+_CHUNK = 500
+
+Rating = DeskRating | VisitRating
+#: What the rules need of a ticket (plain rows load much faster than ORM objects).
+_T = TicketRow.__table__.c
+_R = RatingRow.__table__.c
+_TICKET_COLUMNS = select(
+    _T.id, _T.site, _T.day, _T.number, _T.service, _T.state, _T.desk_id, _T.clerk_id, _T.ended_at
+)
 
 
 class RatingRefused(Exception):
@@ -28,7 +44,15 @@ class RatingRefused(Exception):
         self.detail = detail
 
 
-def find_ticket(s: Session, config: SiteConfig, rating: DeskRating | VisitRating) -> TicketRow:
+@dataclass(frozen=True)
+class RatingIn:
+    rating: Rating
+    #: The pad's desk, or ``None`` for "rate a visit" at a kiosk (desk from the ticket).
+    desk_id: str | None
+    received_at: datetime
+
+
+def find_ticket(s: Session, config: SiteConfig, rating: Rating) -> TicketRow:
     site = config.site.code
     if rating.ticket_id is not None:
         t = s.get(TicketRow, rating.ticket_id)
@@ -51,27 +75,19 @@ def find_ticket(s: Session, config: SiteConfig, rating: DeskRating | VisitRating
     return done[-1] if done else rows[-1]
 
 
-def apply_rating(
-    s: Session,
-    config: SiteConfig,
-    rating: DeskRating | VisitRating,
-    *,
-    desk_id: str | None,
-    received_at: datetime,
-) -> RatingRow:
-    """Store ``rating`` or raise `RatingRefused`. ``desk_id`` is the pad's desk, or
-    ``None`` for "rate a visit" at a kiosk (the desk is then taken from the ticket)."""
+def check_rating(config: SiteConfig, item: RatingIn, t: Any) -> None:
+    """Every rule except "once per ticket"; raises `RatingRefused`."""
+    rating = item.rating
     if rating.level not in config.rating.levels:
         raise RatingRefused(
             "bad_level",
             f"level {rating.level.value!r} is not on this site's {config.rating.scale}-level scale",
         )
-    t = find_ticket(s, config, rating)
     if t.state != "done":
         raise RatingRefused("ticket_not_done", f"ticket {t.number} is {t.state}, not done")
-    if desk_id is not None and t.desk_id != desk_id:
+    if item.desk_id is not None and t.desk_id != item.desk_id:
         raise RatingRefused(
-            "wrong_desk", f"ticket {t.number} was served at desk {t.desk_id}, not {desk_id}"
+            "wrong_desk", f"ticket {t.number} was served at desk {t.desk_id}, not {item.desk_id}"
         )
     assert t.ended_at is not None and t.desk_id is not None
     window = timedelta(minutes=config.rating.window_minutes)
@@ -79,7 +95,7 @@ def apply_rating(
         raise RatingRefused(
             "before_done", f"sent at {rating.sent_at:%H:%M:%S}, before the service ended"
         )
-    if rating.sent_at > received_at + CLOCK_SKEW:
+    if rating.sent_at > item.received_at + CLOCK_SKEW:
         raise RatingRefused("sent_in_future", "sent_at is later than the server clock")
     if rating.sent_at > t.ended_at + window:
         late = (rating.sent_at - t.ended_at).total_seconds() / 60
@@ -88,29 +104,89 @@ def apply_rating(
             f"sent {late:.0f} min after the service ended "
             f"(window {config.rating.window_minutes} min)",
         )
-    if s.scalar(select(RatingRow.id).where(RatingRow.ticket_id == t.id)) is not None:
-        raise RatingRefused("already_rated", f"ticket {t.number} is already rated")
-    row = RatingRow(
-        msg_id=rating.msg_id,
-        ticket_id=t.id,
-        site=t.site,
-        day=t.day,
-        desk_id=t.desk_id,
-        clerk_id=t.clerk_id,
-        service=t.service,
-        level_raw=rating.level.value,
-        level=rating.level.official.value,
-        praised=list(rating.praised),
-        reasons=list(rating.reasons),
-        partial=rating.partial,
-        source="pad" if desk_id is not None else "kiosk",
-        device_id=rating.device_id,
-        sent_at=rating.sent_at,
-        received_at=received_at,
-    )
-    s.add(row)
-    desk = s.scalar(select(DeskRow).where(DeskRow.site == t.site, DeskRow.desk_id == t.desk_id))
-    if desk is not None and desk.rating_ticket_id == t.id:
-        desk.rating_ticket_id = None
-        desk.updated_at = received_at
-    return row
+
+
+def _row_values(item: RatingIn, t: Any) -> dict[str, Any]:
+    r = item.rating
+    return {
+        "msg_id": r.msg_id,
+        "ticket_id": t.id,
+        "site": t.site,
+        "day": t.day,
+        "desk_id": t.desk_id,
+        "clerk_id": t.clerk_id,
+        "service": t.service,
+        "level_raw": r.level.value,
+        "level": r.level.official.value,
+        "praised": list(r.praised),
+        "reasons": list(r.reasons),
+        "partial": r.partial,
+        "source": "pad" if item.desk_id is not None else "kiosk",
+        "device_id": r.device_id,
+        "sent_at": r.sent_at,
+        "received_at": item.received_at,
+    }
+
+
+def apply_ratings(
+    s: Session, config: SiteConfig, items: Sequence[RatingIn]
+) -> list[dict[str, Any] | RatingRefused]:
+    """Check and store a batch; per item, the stored row's values or the refusal."""
+    site = config.site.code
+    ids = list({i.rating.ticket_id for i in items if i.rating.ticket_id is not None})
+    tickets: dict[uuid.UUID, TicketRow] = {}
+    rated: set[uuid.UUID] = set()
+    for k in range(0, len(ids), _CHUNK):
+        chunk = ids[k : k + _CHUNK]
+        tickets.update(
+            {t.id: t for t in s.scalars(select(TicketRow).where(TicketRow.id.in_(chunk)))}
+        )
+        rated.update(s.execute(select(_R.ticket_id).where(_R.ticket_id.in_(chunk))).scalars())
+    results: list[dict[str, Any] | RatingRefused] = []
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        try:
+            tid = item.rating.ticket_id
+            if tid is None:
+                t = find_ticket(s, config, item.rating)
+                if s.scalar(select(RatingRow.id).where(RatingRow.ticket_id == t.id)) is not None:
+                    rated.add(t.id)
+            else:
+                t = tickets.get(tid)  # type: ignore[assignment]
+                if t is None or t.site != site:
+                    raise RatingRefused("unknown_ticket", f"no ticket {tid}")
+            check_rating(config, item, t)
+            if t.id in rated:
+                raise RatingRefused("already_rated", f"ticket {t.number} is already rated")
+            rated.add(t.id)
+            values = _row_values(item, t)
+            rows.append(values)
+            results.append(values)
+        except RatingRefused as e:
+            results.append(e)
+    if rows:
+        s.execute(insert(RatingRow.__table__), rows)  # Core: no ORM bookkeeping per row
+        done_ids = [r["ticket_id"] for r in rows]
+        at = max(r["received_at"] for r in rows)
+        for k in range(0, len(done_ids), _CHUNK):
+            s.execute(
+                update(DeskRow)
+                .where(DeskRow.site == site, DeskRow.rating_ticket_id.in_(done_ids[k : k + _CHUNK]))
+                .values(rating_ticket_id=None, updated_at=at)
+            )
+    return results
+
+
+def apply_rating(
+    s: Session,
+    config: SiteConfig,
+    rating: Rating,
+    *,
+    desk_id: str | None,
+    received_at: datetime,
+) -> dict[str, Any]:
+    """Store one rating or raise `RatingRefused`."""
+    result = apply_ratings(s, config, [RatingIn(rating, desk_id, received_at)])[0]
+    if isinstance(result, RatingRefused):
+        raise result
+    return result

@@ -100,6 +100,7 @@ class ServerRuntime:
         self.link = link
         self.publisher.link = link
         self.gateway.link = link
+        self.publisher.start()
         self.gateway.start()
         link.start()
 
@@ -116,6 +117,7 @@ class ServerRuntime:
 
     def stop(self) -> None:
         self.gateway.stop()
+        self.publisher.stop()
         if self.link is not None:
             self.link.stop()
         if self.broker is not None:

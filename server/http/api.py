@@ -335,7 +335,7 @@ def desk_action(
             ticket = _ticket_json(result)
     except QueueError as e:
         raise _error(e) from None
-    rt.publisher.publish(changes)
+    rt.publisher.submit(changes)
     with rt.db.read() as s:
         state = eng.desk_state(s, desk_id)
     message = "Không còn ai chờ" if action == "call-next" and ticket is None else None
