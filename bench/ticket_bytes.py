@@ -57,19 +57,27 @@ def main() -> None:
         results.append((label, len(data), best))
 
     text_bytes = results[0][1]
-    print(f"Standard ticket, {args.paper} mm paper, QR {len(args.qr)} characters "
-          f"(Python {platform.python_version()}, {platform.machine()})")
-    header = (f"{'mode':<32}{'bytes':>8}{'@ 9600 baud':>14}{'@ 115200 baud':>16}"
-              f"{'× text':>9}{'render':>10}")
+    print(
+        f"Standard ticket, {args.paper} mm paper, QR {len(args.qr)} characters "
+        f"(Python {platform.python_version()}, {platform.machine()})"
+    )
+    header = (
+        f"{'mode':<32}{'bytes':>8}{'@ 9600 baud':>14}{'@ 115200 baud':>16}"
+        f"{'× text':>9}{'render':>10}"
+    )
     print(header)
     print("-" * len(header))
     for label, size, seconds in results:
         wire = [size * 10 / baud for baud in BAUDS]
-        print(f"{label:<32}{size:>8}{wire[0]:>12.2f} s{wire[1]:>14.3f} s"
-              f"{size / text_bytes:>9.1f}{seconds * 1000:>8.1f} ms")
+        print(
+            f"{label:<32}{size:>8}{wire[0]:>12.2f} s{wire[1]:>14.3f} s"
+            f"{size / text_bytes:>9.1f}{seconds * 1000:>8.1f} ms"
+        )
     full = results[-1][1]
-    print(f"\nFull raster / TCVN-3 text: {full / text_bytes:.0f}× the bytes; at 9600 baud "
-          f"{full * 10 / 9600:.1f} s instead of {text_bytes * 10 / 9600:.2f} s.")
+    print(
+        f"\nFull raster / TCVN-3 text: {full / text_bytes:.0f}× the bytes; at 9600 baud "
+        f"{full * 10 / 9600:.1f} s instead of {text_bytes * 10 / 9600:.2f} s."
+    )
 
 
 if __name__ == "__main__":

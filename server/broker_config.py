@@ -81,6 +81,7 @@ def write_mosquitto(
                 "max_queued_messages 100000",
                 "max_inflight_messages 1000",
                 "max_packet_size 65536",
+                "set_tcp_nodelay true",  # small request/response messages: no Nagle delay
                 f"log_dest {log_dest}",
                 "log_type error",
                 "log_type warning",

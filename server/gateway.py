@@ -31,7 +31,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -63,7 +63,7 @@ from server.db.tables import (
     TicketRow,
 )
 from server.publisher import StatePublisher
-from server.queue.engine import Changes, QueueEngine, QueueError
+from server.queue.engine import Changes, QueueEngine, QueueError, QueueSnapshot
 from server.ratings import RatingIn, RatingRefused, apply_ratings
 from server.timeutil import now_utc
 
@@ -71,6 +71,7 @@ log = logging.getLogger(__name__)
 
 BATCH_MAX = 500
 _P = ProcessedMessageRow.__table__.c
+_SEEN = select(_P.msg_id, _P.response).where(_P.msg_id == bindparam("msg_id"))
 HOUSEKEEPING_EVERY_S = 30.0
 
 
@@ -111,6 +112,8 @@ class _Outcome:
     replies: list[tuple[str, bytes]] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     changes: Changes = field(default_factory=Changes)
+    #: Queue snapshots shared by the ticket requests of one batch (read once each).
+    snapshots: dict[str, QueueSnapshot] = field(default_factory=dict)
 
 
 @dataclass
@@ -354,8 +357,9 @@ class Gateway:
                 "device_mismatch", f"payload device_id {device_id!r} ≠ topic id {topic_id!r}"
             )
 
-    def _seen(self, s: Session, msg_id: uuid.UUID) -> ProcessedMessageRow | None:
-        return s.get(ProcessedMessageRow, msg_id)
+    def _seen(self, s: Session, msg_id: uuid.UUID) -> Any:
+        """The processed-message row (msg_id, response) if this msg_id was applied."""
+        return s.execute(_SEEN, {"msg_id": msg_id}).first()
 
     def _ticket_request(
         self, s: Session, item: Inbound, kiosk_id: str, out: _Outcome, changes: Changes
@@ -384,7 +388,12 @@ class Gateway:
             )
         try:
             ticket = self.engine.issue(
-                s, req.service, req.priority, kiosk_id=kiosk_id, changes=changes
+                s,
+                req.service,
+                req.priority,
+                kiosk_id=kiosk_id,
+                changes=changes,
+                snapshots=out.snapshots,
             )
         except QueueError as e:
             raise Refused(
@@ -393,16 +402,16 @@ class Gateway:
                 reply=Refusal(code=e.code, message=e.message, message_en=e.message_en),
             ) from None
         response = TicketResponse(request_id=req.msg_id, ok=True, ticket=ticket)
-        s.add(
-            ProcessedMessageRow(
-                msg_id=req.msg_id,
-                kind="ticket_request",
-                device_id=kiosk_id,
-                received_at=item.received_at,
-                response=response.model_dump(mode="json", by_alias=True),
-            )
+        s.execute(
+            insert(ProcessedMessageRow.__table__),
+            {
+                "msg_id": req.msg_id,
+                "kind": "ticket_request",
+                "device_id": kiosk_id,
+                "received_at": item.received_at,
+                "response": response.model_dump(mode="json", by_alias=True),
+            },
         )
-        s.flush()
         out.replies.append((reply_topic, response.to_json()))
 
     def _answer_refusal(self, item: Inbound, r: Refused, out: _Outcome) -> None:

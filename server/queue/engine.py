@@ -12,10 +12,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from protocol.messages import (
@@ -26,7 +26,7 @@ from protocol.messages import (
     QueueState,
     TicketInHand,
 )
-from server.config import SiteConfig
+from server.config import CallingPolicy, SiteConfig
 from server.db.tables import DeskEventRow, DeskRow, TicketEventRow, TicketRow
 from server.queue import eta, policy
 from server.queue.numbering import format_number, next_seq
@@ -65,6 +65,65 @@ class Changes:
 
     def __bool__(self) -> bool:
         return bool(self.services or self.desks or self.stats or self.calls)
+
+
+@dataclass
+class QueueSnapshot:
+    """One service's waiting counts, open desks and median service time."""
+
+    day: date
+    normal: int
+    priority: int
+    desks: int
+    median_minutes: float
+    #: Normal calls since the last priority call (matters for the every_n policy).
+    since: int = 0
+
+    def estimate(self, is_priority: bool, calling: CallingPolicy) -> tuple[int, int]:
+        ahead = policy.people_ahead(
+            self.normal, self.priority, is_priority, calling.policy, calling.every_n, self.since
+        )
+        return ahead, eta.eta_minutes(ahead, self.desks, self.median_minutes)
+
+    def add(self, is_priority: bool) -> None:
+        if is_priority:
+            self.priority += 1
+        else:
+            self.normal += 1
+
+
+def _utc(value: datetime) -> datetime:
+    """Core queries bypass the ORM's UTC column type on SQLite: make values aware."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+# Statements of the hot paths, built once.
+_TICKETS = TicketRow.__table__
+_EVENTS = TicketEventRow.__table__
+_T = _TICKETS.c
+_WAITING_COUNTS = (
+    select(_T.priority.is_not(None), func.count())
+    .where(
+        _T.site == bindparam("site"),
+        _T.state == WAITING,
+        _T.service.in_(bindparam("services", expanding=True)),
+        _T.day == bindparam("day"),
+    )
+    .group_by(_T.priority.is_not(None))
+)
+_D = DeskRow.__table__.c
+_OPEN_DESKS = select(func.count()).where(
+    _D.site == bindparam("site"),
+    _D.desk_id.in_(bindparam("ids", expanding=True)),
+    _D.open.is_(True),
+    _D.paused.is_(False),
+)
+_RECENT_SERVICES = (
+    select(_T.started_at, _T.ended_at)
+    .where(_T.site == bindparam("site"), _T.service == bindparam("service"), _T.state == "done")
+    .order_by(_T.ended_at.desc())
+    .limit(bindparam("n"))
+)
 
 
 @dataclass(frozen=True)
@@ -188,8 +247,13 @@ class QueueEngine:
         *,
         kiosk_id: str | None = None,
         changes: Changes | None = None,
+        snapshots: dict[str, QueueSnapshot] | None = None,
     ) -> IssuedTicket:
-        """A new number for ``service``: gap-free per local day, with people ahead and ETA."""
+        """A new number for ``service``: gap-free per local day, with people ahead and ETA.
+
+        ``snapshots`` lets a caller issuing many numbers in one transaction (a gateway
+        batch) read each service's queue once and keep it up to date in memory.
+        """
         svc = self._service(service)
         if priority is not None and priority not in self.config.priority_codes:
             raise QueueError(
@@ -200,30 +264,49 @@ class QueueEngine:
             )
         at = self.clock()
         day = self.today(at)
-        ahead, eta_min = self.estimate(s, service, priority is not None, day)
+        snap = snapshots.get(service) if snapshots is not None else None
+        if snap is None or snap.day != day:
+            snap = self.snapshot(s, service, day)
+            if snapshots is not None:
+                snapshots[service] = snap
+        ahead, eta_min = snap.estimate(priority is not None, self.config.calling)
         seq = next_seq(s, self.site, service, day)
-        t = TicketRow(
-            id=uuid.uuid4(),
-            site=self.site,
-            service=service,
-            day=day,
-            seq=seq,
-            number=format_number(svc.prefix, seq),
-            priority=priority,
-            state=WAITING,
-            issued_at=at,
-            recall_count=0,
-            kiosk_id=kiosk_id,
-            offline=False,
+        ticket_id = uuid.uuid4()
+        number = format_number(svc.prefix, seq)
+        # Core inserts: this is the hot path of every kiosk press.
+        s.execute(
+            _TICKETS.insert(),
+            {
+                "id": ticket_id,
+                "site": self.site,
+                "service": service,
+                "day": day,
+                "seq": seq,
+                "number": number,
+                "priority": priority,
+                "state": WAITING,
+                "issued_at": at,
+                "recall_count": 0,
+                "kiosk_id": kiosk_id,
+                "offline": False,
+            },
         )
-        s.add(t)
-        self._event(s, t, "issued", at, {"kiosk_id": kiosk_id} if kiosk_id else None)
-        s.flush()
+        s.execute(
+            _EVENTS.insert(),
+            {
+                "ticket_id": ticket_id,
+                "site": self.site,
+                "kind": "issued",
+                "at": at,
+                "data": {"kiosk_id": kiosk_id} if kiosk_id else None,
+            },
+        )
+        snap.add(priority is not None)
         if changes is not None:
             changes.services.add(service)
         return IssuedTicket(
-            ticket_id=t.id,
-            number=t.number,
+            ticket_id=ticket_id,
+            number=number,
             service=service,
             service_name=svc.name,
             priority=priority,
@@ -237,51 +320,41 @@ class QueueEngine:
 
     def _waiting_counts(self, s: Session, services: list[str], day: date) -> tuple[int, int]:
         rows = s.execute(
-            select(TicketRow.priority.is_not(None), func.count())
-            .where(
-                TicketRow.site == self.site,
-                TicketRow.state == WAITING,
-                TicketRow.service.in_(services),
-                TicketRow.day == day,
-            )
-            .group_by(TicketRow.priority.is_not(None))
+            _WAITING_COUNTS, {"site": self.site, "services": services, "day": day}
         ).all()
         counts = {bool(k): int(v) for k, v in rows}
         return counts.get(False, 0), counts.get(True, 0)
 
     def open_desks(self, s: Session, service: str) -> int:
         ids = [d.id for d in self.config.desks_serving(service)]
-        return int(
-            s.scalar(
-                select(func.count()).where(
-                    DeskRow.site == self.site,
-                    DeskRow.desk_id.in_(ids),
-                    DeskRow.open.is_(True),
-                    DeskRow.paused.is_(False),
-                )
-            )
-            or 0
-        )
+        return int(s.execute(_OPEN_DESKS, {"site": self.site, "ids": ids}).scalar() or 0)
 
     def median_service_minutes(self, s: Session, service: str) -> float:
         rows = s.execute(
-            select(TicketRow.started_at, TicketRow.ended_at)
-            .where(
-                TicketRow.site == self.site, TicketRow.service == service, TicketRow.state == "done"
-            )
-            .order_by(TicketRow.ended_at.desc())
-            .limit(self.config.calling.median_window)
+            _RECENT_SERVICES,
+            {"site": self.site, "service": service, "n": self.config.calling.median_window},
         ).all()
-        durations = [(end - start).total_seconds() for start, end in rows if start and end]
+        durations = [
+            (_utc(end) - _utc(start)).total_seconds() for start, end in rows if start and end
+        ]
         return eta.median_minutes(durations, self._service(service).default_service_minutes)
+
+    def snapshot(self, s: Session, service: str, day: date) -> QueueSnapshot:
+        """What an estimate needs to know about one service's queue right now."""
+        normal, prio = self._waiting_counts(s, [service], day)
+        desks = self.open_desks(s, service) or len(self.config.desks_serving(service))
+        since = (
+            self._normals_since_priority(s, [service], day)
+            if self.config.calling.policy == "every_n"
+            else 0
+        )
+        return QueueSnapshot(
+            day, normal, prio, desks, self.median_service_minutes(s, service), since
+        )
 
     def estimate(self, s: Session, service: str, is_priority: bool, day: date) -> tuple[int, int]:
         """(people ahead, ETA minutes) for a new ticket of ``service``."""
-        normal, prio = self._waiting_counts(s, [service], day)
-        calling = self.config.calling
-        ahead = policy.people_ahead(normal, prio, is_priority, calling.policy, calling.every_n)
-        desks = self.open_desks(s, service) or len(self.config.desks_serving(service))
-        return ahead, eta.eta_minutes(ahead, desks, self.median_service_minutes(s, service))
+        return self.snapshot(s, service, day).estimate(is_priority, self.config.calling)
 
     # ------------------------------------------------------------------ calling
 
@@ -617,33 +690,45 @@ class QueueEngine:
     # ------------------------------------------------------------------ published state
 
     def queue_state(self, s: Session, service: str) -> QueueState:
+        """Counts and the next numbers to be called; reads only the heads of the queue."""
         svc = self._service(service)
         day = self.today()
-        base = select(TicketRow).where(
-            TicketRow.site == self.site,
-            TicketRow.state == WAITING,
-            TicketRow.service == service,
-            TicketRow.day == day,
-        )
-        waiting = list(s.scalars(base.order_by(TicketRow.issued_at, TicketRow.number)))
-        normal = [_Head(t) for t in waiting if t.priority is None]
-        prio = [_Head(t) for t in waiting if t.priority is not None]
+        limit = 5
+        heads: dict[bool, list[_Head]] = {}
+        for is_prio in (False, True):
+            rows = s.scalars(
+                select(TicketRow)
+                .where(
+                    TicketRow.site == self.site,
+                    TicketRow.state == WAITING,
+                    TicketRow.service == service,
+                    TicketRow.day == day,
+                    TicketRow.priority.is_not(None) if is_prio else TicketRow.priority.is_(None),
+                )
+                .order_by(TicketRow.issued_at, TicketRow.number)
+                .limit(limit)
+            )
+            heads[is_prio] = [_Head(t) for t in rows]
         calling = self.config.calling
         since = (
             self._normals_since_priority(s, [service], day) if calling.policy == "every_n" else 0
         )
-        order = policy.call_order(normal, prio, calling.policy, calling.every_n, since, limit=5)
-        _ahead, eta_min = self.estimate(s, service, False, day)
+        order = policy.call_order(
+            heads[False], heads[True], calling.policy, calling.every_n, since, limit=limit
+        )
+        snap = self.snapshot(s, service, day)
+        _ahead, eta_min = snap.estimate(False, calling)
         now = self.clock()
+        oldest = min((h[0].row.issued_at for h in heads.values() if h), default=None)
         return QueueState(
             service=service,
             name=svc.name,
-            waiting=len(waiting),
-            waiting_priority=len(prio),
+            waiting=snap.normal + snap.priority,
+            waiting_priority=snap.priority,
             next_numbers=[h.row.number for h in order],
             eta_minutes=eta_min,
             open_desks=self.open_desks(s, service),
-            longest_wait_s=(now - waiting[0].issued_at).total_seconds() if waiting else None,
+            longest_wait_s=(now - oldest).total_seconds() if oldest else None,
             updated_at=now,
         )
 

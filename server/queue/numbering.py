@@ -9,26 +9,36 @@ rolled-back issue rolls its number back too, so numbers never repeat and never s
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.db.tables import CounterRow
 
 
-def next_seq(session: Session, site: str, service: str, day: date) -> int:
-    dialect = session.get_bind().dialect.name
-    ins = (postgresql if dialect == "postgresql" else sqlite).insert(CounterRow)
-    stmt = (
-        ins.values(site=site, service=service, day=day, last_seq=1)
-        .on_conflict_do_update(
-            index_elements=["site", "service", "day"],
-            set_={"last_seq": CounterRow.last_seq + 1},
+def _upsert(dialect: Any) -> Any:
+    table = CounterRow.__table__
+    return (
+        dialect.insert(table)
+        .values(
+            site=bindparam("site"), service=bindparam("service"), day=bindparam("day"), last_seq=1
         )
-        .returning(CounterRow.last_seq)
+        .on_conflict_do_update(
+            index_elements=["site", "service", "day"], set_={"last_seq": table.c.last_seq + 1}
+        )
+        .returning(table.c.last_seq)
     )
-    return int(session.execute(stmt).scalar_one())
+
+
+# Core statements built once: this runs for every number issued.
+_UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+
+
+def next_seq(session: Session, site: str, service: str, day: date) -> int:
+    stmt = _UPSERT[session.get_bind().dialect.name]
+    return int(session.execute(stmt, {"site": site, "service": service, "day": day}).scalar_one())
 
 
 def last_seq(session: Session, site: str, service: str, day: date) -> int:

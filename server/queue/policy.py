@@ -76,14 +76,17 @@ def people_ahead(
     is_priority: bool,
     policy: Policy,
     every_n: int,
+    normals_since_priority: int = 0,
 ) -> int:
-    """How many tickets will be called before a new ticket of the given class."""
-    if not is_priority:
-        if policy == "strict":
-            return normal_waiting + priority_waiting
-        # Between our normal calls, at most one priority call per N−1 normal ones.
-        interleaved = (normal_waiting + 1) // max(every_n - 1, 1)
-        return normal_waiting + min(priority_waiting, interleaved)
+    """How many tickets will be called before a new ticket of the given class.
+
+    Exact for the calling order of `call_order` (checked against it by brute force in
+    the tests), given how many normal calls were made since the last priority call.
+    """
+    n, p, s = normal_waiting, priority_waiting, normals_since_priority
     if policy == "strict":
-        return priority_waiting
-    return priority_waiting + min(normal_waiting, (priority_waiting + 1) * (every_n - 1))
+        return n + p if not is_priority else p
+    gap = max(every_n - 1, 1)
+    if not is_priority:
+        return n + min(p, (n + min(s, gap)) // gap)
+    return p + min(n, max(0, gap - s) + p * gap)

@@ -46,15 +46,15 @@ def test_no_message_lost_while_other_clients_subscribe(site: SiteConfig) -> None
             c = _client(broker.port, "board-1", device_password("board-1"))
             for _ in range(5):  # filters nobody else has: removed again on disconnect
                 c.subscribe(f"{root}/queue/x{uuid.uuid4().hex[:8]}", qos=1)
-            time.sleep(0.01)
+            time.sleep(0.02)
             c.disconnect()
             c.loop_stop()
 
-    churners = [threading.Thread(target=churn, daemon=True) for _ in range(3)]
+    churners = [threading.Thread(target=churn, daemon=True) for _ in range(2)]
     for t in churners:
         t.start()
     pad = _client(broker.port, "pad-q1", device_password("pad-q1"))
-    sent = [f"rating-{i}".encode() for i in range(400)]
+    sent = [f"rating-{i}".encode() for i in range(300)]
     infos = [pad.publish(f"{root}/desk/q1/rating", p, qos=1) for p in sent]
     for info in infos:
         info.wait_for_publish(60)  # the broker acknowledged every one

@@ -26,11 +26,11 @@ def _hash(password: str) -> str:
     return hash_device_password(password)
 
 
-def site_data(*, desks: int | None = None, **overrides: Any) -> dict[str, Any]:
+def site_data(*, desks: int | None = None, kiosks: int = 2, **overrides: Any) -> dict[str, Any]:
     """The example site as a dict, with known device passwords.
 
     ``desks=N`` replaces the desks by N single-service desks (with a pad each), for
-    load tests with many pads.
+    load tests with many pads; ``kiosks=N`` gives kiosk-1 … kiosk-N.
     """
     data = copy.deepcopy(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")))
     if desks is not None:
@@ -50,7 +50,9 @@ def site_data(*, desks: int | None = None, **overrides: Any) -> dict[str, Any]:
             {"id": f"pad-q{i}", "kind": "pad", "desk": f"q{i}", "password_hash": "x"}
             for i in range(1, desks + 1)
         ]
-    data["devices"].append({"id": "kiosk-2", "kind": "kiosk", "password_hash": "x"})
+    data["devices"] += [
+        {"id": f"kiosk-{i}", "kind": "kiosk", "password_hash": "x"} for i in range(2, kiosks + 1)
+    ]
     for dev in data["devices"]:
         dev["password_hash"] = _hash(device_password(dev["id"]))
     data["server"]["broker"]["password_hash"] = _hash(SERVER_PASSWORD)
