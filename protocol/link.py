@@ -45,7 +45,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from pydantic import BaseModel
 
 from protocol.messages import DeviceStatus, Event, InvalidMessage, decode
-from protocol.outbox import Outbox
+from protocol.outbox import Outbox, OutboxItem
 from protocol.settings import BrokerSettings
 from protocol.topics import Topics
 
@@ -69,6 +69,11 @@ class RequestTimeout(LinkError):
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def _check_topic(topic: str) -> None:
+    if not topic or "+" in topic or "#" in topic or len(topic.encode()) > 65535:
+        raise ValueError(f"not a topic one can publish to: {topic!r}")
 
 
 def _no_delay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
@@ -112,6 +117,7 @@ class MqttLink:
         self._route_cache: dict[str, Handler] = {}
         self._subs_ready = threading.Event()
         self._pending_subs: set[int] = set()
+        self._early_subacks: set[int] = set()
         self._replies: dict[str, Future[bytes]] = {}
         self._reply_topics: set[str] = set()
         self._on_connect_hooks: list[Callable[[], None]] = []
@@ -162,7 +168,7 @@ class MqttLink:
             if self._confirm == "receipt":
                 self.subscribe(self.topics.device_receipt(self.device_id), self._on_receipt)
             for item in self._outbox.pending():
-                self._send(item.msg_id, item.topic, item.payload, item.qos, item.retain)
+                self._replay(item)
         if self._announce and self._status_topic != self.topics.server_status():
             self.subscribe(self.topics.server_status(), self._on_server_status)
         self.client.connect_async(self.settings.host, self.settings.port, self.settings.keepalive_s)
@@ -211,6 +217,7 @@ class MqttLink:
         """Publish an event durably: stored first, deleted only on the broker's PUBACK."""
         if self._outbox is None:
             raise LinkError("this link has no outbox")
+        _check_topic(topic)  # refuse before storing: a row paho cannot send would stay forever
         msg_id = str(event.msg_id)
         payload = event.to_json()
         self._outbox.add(msg_id, topic, payload, 1, retain)
@@ -258,6 +265,9 @@ class MqttLink:
                         msg_id = self._mid_to_msg.pop(value, None)
                         if msg_id is not None and self._confirm == "puback":
                             done.append(msg_id)
+                        elif msg_id is not None and msg_id in self._sent_at:
+                            # The server's time to confirm starts when the broker has it.
+                            self._sent_at[msg_id] = time.monotonic()
                     elif kind == "receipt":
                         done.extend(value)
                     elif kind == "resend":
@@ -290,7 +300,17 @@ class MqttLink:
         wanted = set(due)
         for item in self._outbox.pending():
             if item.msg_id in wanted:
-                self._send(item.msg_id, item.topic, item.payload, item.qos, item.retain)
+                self._replay(item)
+
+    def _replay(self, item: OutboxItem) -> None:
+        """Send a stored event again; drop (loudly) a row that can never be sent, so one
+        bad row cannot stop a device from booting."""
+        try:
+            self._send(item.msg_id, item.topic, item.payload, item.qos, item.retain)
+        except ValueError as e:
+            log.error("dropping unsendable outbox event %s on %r: %s", item.msg_id, item.topic, e)
+            assert self._outbox is not None
+            self._outbox.remove([item.msg_id])
 
     def _on_receipt(self, msg: mqtt.MQTTMessage) -> None:
         try:
@@ -311,7 +331,15 @@ class MqttLink:
             self._subs_ready.clear()
             rc, mid = self.client.subscribe(topic_filter, qos)
             if rc == mqtt.MQTT_ERR_SUCCESS:
-                self._pending_subs.add(mid)
+                self._track_sub(mid)
+
+    def _track_sub(self, mid: int) -> None:
+        if mid in self._early_subacks:
+            self._early_subacks.discard(mid)
+        else:
+            self._pending_subs.add(mid)
+        if not self._pending_subs:
+            self._subs_ready.set()
 
     def ack(self, message: mqtt.MQTTMessage) -> None:
         """Acknowledge a message received with ``manual_ack`` (after it is committed)."""
@@ -399,7 +427,7 @@ class MqttLink:
             for topic_filter, (qos, _h) in list(self._subs.items()):
                 rc, mid = client.subscribe(topic_filter, qos)
                 if rc == mqtt.MQTT_ERR_SUCCESS:
-                    self._pending_subs.add(mid)
+                    self._track_sub(mid)
         else:
             self._subs_ready.set()
         for hook in self._on_connect_hooks:
@@ -414,7 +442,10 @@ class MqttLink:
         for r in reasons:
             if getattr(r, "is_failure", False):
                 log.error("subscription refused by the broker (mid %s): %s", mid, r)
-        self._pending_subs.discard(mid)
+        if mid in self._pending_subs:
+            self._pending_subs.discard(mid)
+        else:  # the SUBACK beat the registration (see _track_sub)
+            self._early_subacks.add(mid)
         if not self._pending_subs:
             self._subs_ready.set()
 

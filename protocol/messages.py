@@ -330,7 +330,7 @@ class Receipt(ServerMessage):
     alone is not enough when the broker can die with the server (the embedded one)."""
 
     device_id: Identifier
-    msg_ids: Annotated[list[uuid.UUID], Field(max_length=1000)]
+    msg_ids: Annotated[list[uuid.UUID], Field(max_length=300)]
 
 
 class Rejected(ServerMessage):

@@ -59,6 +59,24 @@ class _SnapshotDict(dict[str, Any]):
         return list(super().items())
 
 
+class _TrackingBroker(Broker):
+    """amqtt's broker, remembering client connections so `EmbeddedBroker.stop` can drop
+    them; amqtt keeps no list of its own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.client_writers: set[asyncio.StreamWriter] = set()
+
+    async def stream_connected(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listener_name: str
+    ) -> None:
+        self.client_writers.add(writer)
+        try:
+            await super().stream_connected(reader, writer, listener_name)
+        finally:
+            self.client_writers.discard(writer)
+
+
 #: Plugin configs can only carry plain data, so plugins find their accounts here by key.
 _REGISTRY: dict[str, _Accounts] = {}
 
@@ -128,7 +146,7 @@ class EmbeddedBroker:
         self._key = uuid.uuid4().hex
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._broker: Broker | None = None
+        self._broker: _TrackingBroker | None = None
         self._started = threading.Event()
         self._error: BaseException | None = None
 
@@ -174,7 +192,7 @@ class EmbeddedBroker:
         self._loop = loop
         asyncio.set_event_loop(loop)
         try:
-            self._broker = Broker(self._broker_config(), loop=loop)
+            self._broker = _TrackingBroker(self._broker_config(), loop=loop)
             self._broker._subscriptions = _SnapshotDict()  # see _SnapshotDict
             loop.run_until_complete(self._broker.start())
         except BaseException as e:  # reported to the starting thread
@@ -189,25 +207,39 @@ class EmbeddedBroker:
             loop.close()
 
     def stop(self) -> None:
+        """Stop within a few seconds, even on a busy broker.
+
+        amqtt's own shutdown can hang: on Python 3.11 a client reader waiting in
+        ``asyncio.wait_for`` may swallow the cancel that arrives with a packet. So first
+        close the listeners (nobody reconnects to a broker going away), abort every client
+        connection (devices notice the drop at once), then shut down with a bound,
+        cancelling again whatever is still running.
+        """
         loop, broker = self._loop, self._broker
         if loop is None or broker is None or not loop.is_running():
             return
-        fut = asyncio.run_coroutine_threadsafe(broker.shutdown(), loop)
+
+        async def shutdown() -> None:
+            for server in list(broker._servers.values()):
+                await server.close_instance()
+            for writer in list(broker.client_writers):
+                writer.transport.abort()
+            task = asyncio.ensure_future(broker.shutdown())
+            for _ in range(10):
+                await asyncio.wait({task}, timeout=0.5)
+                if task.done():
+                    break
+                for t in asyncio.all_tasks():
+                    if t is not task and t is not asyncio.current_task():
+                        t.cancel()
+            if not task.done():
+                task.cancel()
+
         try:
-            fut.result(timeout=10)
-        except Exception as e:  # amqtt's shutdown can hang on a busy broker: force it
-            log.warning("embedded broker shutdown incomplete (%s); cancelling its tasks", e)
-            loop.call_soon_threadsafe(_cancel_all, loop, broker)
+            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=15)
+        except Exception:
+            log.exception("embedded broker shutdown incomplete")
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=10)
         _REGISTRY.pop(self._key, None)
-
-
-def _cancel_all(loop: asyncio.AbstractEventLoop, broker: Broker) -> None:
-    for server in broker._servers.values():  # free the port for a restart
-        instance = getattr(server, "instance", None)
-        if instance is not None:
-            instance.close()
-    for task in asyncio.all_tasks(loop):
-        task.cancel()

@@ -70,8 +70,11 @@ from server.timeutil import now_utc
 log = logging.getLogger(__name__)
 
 BATCH_MAX = 500
+#: msg_ids per receipt: keeps a receipt under the 16 KiB payload limit (39 bytes each).
+RECEIPT_IDS = 300
 _P = ProcessedMessageRow.__table__.c
 _SEEN = select(_P.msg_id, _P.response).where(_P.msg_id == bindparam("msg_id"))
+_SEEN_MANY = select(_P.msg_id, _P.response).where(_P.msg_id.in_(bindparam("ids", expanding=True)))
 HOUSEKEEPING_EVERY_S = 30.0
 
 
@@ -99,6 +102,12 @@ def _msg_id_of(payload: bytes) -> uuid.UUID | None:
         return None
 
 
+@dataclass(frozen=True)
+class _SeenRow:
+    msg_id: uuid.UUID
+    response: dict[str, Any] | None
+
+
 @dataclass
 class Inbound:
     topic: str
@@ -114,6 +123,8 @@ class _Outcome:
     changes: Changes = field(default_factory=Changes)
     #: Queue snapshots shared by the ticket requests of one batch (read once each).
     snapshots: dict[str, QueueSnapshot] = field(default_factory=dict)
+    #: Ticket-request msg_ids of the batch looked up at once: the row, or None if new.
+    seen: dict[uuid.UUID, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -236,8 +247,8 @@ class Gateway:
             for topic, payload in outcome.replies:
                 self.link.publish(topic, payload, qos=1)
             for device_id, ids in self._receipts(batch).items():
-                for k in range(0, len(ids), 1000):
-                    receipt = Receipt(device_id=device_id, msg_ids=ids[k : k + 1000])
+                for k in range(0, len(ids), RECEIPT_IDS):
+                    receipt = Receipt(device_id=device_id, msg_ids=ids[k : k + RECEIPT_IDS])
                     self.link.publish(self.topics.device_receipt(device_id), receipt, qos=1)
             for rej in outcome.rejected:
                 self.link.publish(self.topics.server_rejected(), rej, qos=1)
@@ -264,9 +275,25 @@ class Gateway:
                 out.setdefault(device, []).append(msg_id)
         return out
 
+    def _prefetch_requests(self, s: Session, batch: list[Inbound], out: _Outcome) -> None:
+        """Look up the msg_ids of the batch's ticket requests in one query."""
+        ids = []
+        for item in batch:
+            match = self.topics.parse(item.topic)
+            if match is not None and match.kind is TopicKind.TICKET_REQUEST:
+                msg_id = _msg_id_of(item.payload)
+                if msg_id is not None:
+                    ids.append(msg_id)
+        for k in range(0, len(ids), 500):
+            chunk = ids[k : k + 500]
+            found = {r.msg_id: r for r in s.execute(_SEEN_MANY, {"ids": chunk})}
+            for msg_id in chunk:
+                out.seen[msg_id] = found.get(msg_id)
+
     def _process(self, batch: list[Inbound]) -> _Outcome:
         out = _Outcome()
         with self.db.write() as s:
+            self._prefetch_requests(s, batch, out)
             ratings: list[tuple[Inbound, RatingIn]] = []
             for item in batch:
                 try:
@@ -357,8 +384,10 @@ class Gateway:
                 "device_mismatch", f"payload device_id {device_id!r} ≠ topic id {topic_id!r}"
             )
 
-    def _seen(self, s: Session, msg_id: uuid.UUID) -> Any:
+    def _seen(self, s: Session, msg_id: uuid.UUID, out: _Outcome) -> Any:
         """The processed-message row (msg_id, response) if this msg_id was applied."""
+        if msg_id in out.seen:
+            return out.seen[msg_id]
         return s.execute(_SEEN, {"msg_id": msg_id}).first()
 
     def _ticket_request(
@@ -367,7 +396,7 @@ class Gateway:
         req: TicketRequest = self._decode(TicketRequest, item)
         self._check_device(req.device_id, kiosk_id, "kiosk")
         reply_topic = self.topics.ticket_response(kiosk_id)
-        seen = self._seen(s, req.msg_id)
+        seen = self._seen(s, req.msg_id, out)
         if seen is not None:
             if seen.response is not None:
                 out.replies.append((reply_topic, json.dumps(seen.response).encode()))
@@ -402,6 +431,7 @@ class Gateway:
                 reply=Refusal(code=e.code, message=e.message, message_en=e.message_en),
             ) from None
         response = TicketResponse(request_id=req.msg_id, ok=True, ticket=ticket)
+        stored = response.model_dump(mode="json", by_alias=True)
         s.execute(
             insert(ProcessedMessageRow.__table__),
             {
@@ -409,9 +439,10 @@ class Gateway:
                 "kind": "ticket_request",
                 "device_id": kiosk_id,
                 "received_at": item.received_at,
-                "response": response.model_dump(mode="json", by_alias=True),
+                "response": stored,
             },
         )
+        out.seen[req.msg_id] = _SeenRow(req.msg_id, stored)
         out.replies.append((reply_topic, response.to_json()))
 
     def _answer_refusal(self, item: Inbound, r: Refused, out: _Outcome) -> None:
