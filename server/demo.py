@@ -71,7 +71,7 @@ def ensure_accounts(data_dir: Path, site_file: Path) -> Path:
     if accounts.exists():
         return accounts
     cfg = load_site_config(site_file)
-    db = Database(cfg.database_url())
+    db = Database(cfg.server.database_url)  # the demo's own file, whatever the environment says
     upgrade(db)
     lines = ["# Demo log-in accounts (username  password  role)"]
     with db.write() as s:
@@ -88,8 +88,16 @@ def ensure_accounts(data_dir: Path, site_file: Path) -> Path:
 
 
 def run_demo(data_dir: Path, *, http_port: int = 8080, broker_port: int = 1883) -> None:
-    http_port = free_port("127.0.0.1", http_port)
-    broker_port = free_port("127.0.0.1", broker_port)
+    ports = {}
+    for name, preferred in (("HTTP", http_port), ("MQTT", broker_port)):
+        ports[name] = free_port("127.0.0.1", preferred)
+        if ports[name] != preferred:
+            print(
+                f"cổng {name} {preferred} đang bận, dùng {ports[name]}"
+                f" / {name} port {preferred} is busy, using {ports[name]}",
+                flush=True,
+            )
+    http_port, broker_port = ports["HTTP"], ports["MQTT"]
     site_file = prepare(data_dir, broker_port, http_port)
     accounts = ensure_accounts(data_dir, site_file)
     cfg = load_site_config(site_file)
@@ -99,4 +107,4 @@ def run_demo(data_dir: Path, *, http_port: int = 8080, broker_port: int = 1883) 
         f"  tài khoản / accounts:    {accounts}\n"
         f"  mật khẩu thiết bị / device passwords: {data_dir / 'devices.yaml'}"
     )
-    serve(cfg, banner=banner)
+    serve(cfg, database_url=cfg.server.database_url, banner=banner)

@@ -9,7 +9,9 @@ For every inbound message, in order:
    replayed ticket request gets its original answer again);
 4. apply it (issue a number, store a rating, update a device) in a savepoint of the
    batch's transaction;
-5. commit, then acknowledge (manual PUBACK), then publish replies and the new state.
+5. commit, then acknowledge (manual PUBACK), then publish replies and receipts (the
+   msg_ids each device may now delete from its outbox), and hand the new state to the
+   publisher.
 
 A refused message is stored in ``rejected_messages``, reported on ``server/rejected``
 with its reason, acknowledged (so it is not redelivered forever) and never stops the
@@ -27,6 +29,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -114,6 +117,11 @@ class Inbound:
     payload: bytes
     received_at: datetime
     message: mqtt.MQTTMessage | None = None
+
+    @cached_property
+    def msg_id(self) -> uuid.UUID | None:
+        """The payload's ``msg_id``, if it has a readable one (parsed once)."""
+        return _msg_id_of(self.payload)
 
 
 @dataclass
@@ -270,7 +278,7 @@ class Gateway:
                 device = self.config.pad_of_desk.get(match.ident)
             else:
                 device = match.ident
-            msg_id = _msg_id_of(item.payload)
+            msg_id = item.msg_id
             if device in self.config.device_by_id and msg_id is not None:
                 out.setdefault(device, []).append(msg_id)
         return out
@@ -281,7 +289,7 @@ class Gateway:
         for item in batch:
             match = self.topics.parse(item.topic)
             if match is not None and match.kind is TopicKind.TICKET_REQUEST:
-                msg_id = _msg_id_of(item.payload)
+                msg_id = item.msg_id
                 if msg_id is not None:
                     ids.append(msg_id)
         for k in range(0, len(ids), 500):
@@ -451,7 +459,7 @@ class Gateway:
         match = self.topics.parse(item.topic)
         if r.answered or match is None or match.kind is not TopicKind.TICKET_REQUEST:
             return
-        request_id = _msg_id_of(item.payload)
+        request_id = item.msg_id
         if request_id is None or match.ident is None:
             return
         refusal = r.reply or Refusal(
@@ -578,7 +586,7 @@ class Gateway:
     def _reject(self, out: _Outcome, item: Inbound, code: str, detail: str) -> None:
         """Record a refusal. Must never raise, whatever the payload holds."""
         match = self.topics.parse(item.topic)
-        msg_id = _msg_id_of(item.payload)
+        msg_id = item.msg_id
         device = match.ident if match and match.kind is not TopicKind.QUEUE else None
         try:
             rej = Rejected(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import sys
 
@@ -58,7 +59,12 @@ def serve(
     where = f"{broker.bind}:{rt.port} (embedded)" if rt.use_embedded else f"{broker.host}:{rt.port}"
     print(f"  MQTT:  mqtt://{where}   topics {config.topics.root}/…", flush=True)
     print(f"  DB:    {rt.db.engine.url.render_as_string(hide_password=True)}", flush=True)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal; its default
+    # action would kill us before `rt.stop()` (status offline, broker, SQLite WAL).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         server.run()
+    except KeyboardInterrupt:
+        pass
     finally:
         rt.stop()

@@ -6,11 +6,11 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import select, text
 
 from protocol.messages import DeskState, DeskStats, QueueState
-from protocol.text import ShortText, TicketNumber
+from protocol.text import Reason, TicketNumber
 from server import __version__
 from server.db.tables import DeskRow, DeviceRow, RejectedMessageRow
 from server.http.auth import current_user, require
@@ -30,6 +30,10 @@ Runtime = Annotated[ServerRuntime, Depends(runtime)]
 LoggedIn = Annotated[User, Depends(current_user)]
 Supervisor = Annotated[User, Depends(require("admin", "supervisor"))]
 Staff = Annotated[User, Depends(require("clerk", "supervisor", "admin"))]
+
+
+def _upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
 
 
 class _In(BaseModel):
@@ -241,9 +245,10 @@ Action = Literal[
 
 
 class DeskActionIn(_In):
-    number: TicketNumber | None = None
+    #: Typed at the counter: "a023" is A023.
+    number: Annotated[TicketNumber | None, BeforeValidator(_upper)] = None
     service: str | None = Field(default=None, max_length=16)
-    reason: ShortText | None = None  # type: ignore[valid-type]
+    reason: Reason | None = None
 
 
 class DeskActionOut(BaseModel):

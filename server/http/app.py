@@ -6,15 +6,18 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from server import __version__
+from server.http import docs_page
 from server.http.api import router
 from server.runtime import ServerRuntime
 
 
 def create_app(runtime: ServerRuntime) -> FastAPI:
     app = FastAPI(
+        docs_url=None,  # the default pages load Swagger UI / ReDoc from a CDN
+        redoc_url=None,
         title="motcua",
         version=__version__,
         description="Hàng đợi và đánh giá sự hài lòng tại Bộ phận một cửa — "
@@ -39,6 +42,10 @@ def create_app(runtime: ServerRuntime) -> FastAPI:
             },
             status_code=422,
         )
+
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def docs() -> str:
+        return docs_page.render(app.openapi())
 
     @app.get("/", include_in_schema=False)
     def index() -> dict[str, Any]:

@@ -45,8 +45,8 @@ def site_data(*, desks: int | None = None, kiosks: int = 2, **overrides: Any) ->
             for i in range(1, desks + 1)
         ]
         data["clerks"] = [{"id": f"c{i:02d}", "name": f"Cán bộ {i}"} for i in range(1, desks + 1)]
-        kiosks = [d for d in data["devices"] if d["kind"] != "pad"]
-        data["devices"] = kiosks + [
+        others = [d for d in data["devices"] if d["kind"] != "pad"]
+        data["devices"] = others + [
             {"id": f"pad-q{i}", "kind": "pad", "desk": f"q{i}", "password_hash": "x"}
             for i in range(1, desks + 1)
         ]

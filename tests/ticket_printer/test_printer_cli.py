@@ -35,8 +35,22 @@ def test_render_writes_png_and_exact_bytes(tmp_path, standard_lines, standard_qr
 
 def test_render_in_raster_mode_on_58mm(tmp_path) -> None:
     raw = tmp_path / "t.bin"
-    result = runner.invoke(app, ["render", "-o", str(tmp_path / "t.png"), "--raw", str(raw),
-                                 "--mode", "raster", "--paper", "58", "--number", "C007"])
+    result = runner.invoke(
+        app,
+        [
+            "render",
+            "-o",
+            str(tmp_path / "t.png"),
+            "--raw",
+            str(raw),
+            "--mode",
+            "raster",
+            "--paper",
+            "58",
+            "--number",
+            "C007",
+        ],
+    )
     assert result.exit_code == 0, result.output
     job = decode_for_profile(raw.read_bytes(), PrinterProfile(mode="raster", paper_mm=58))
     assert "C007" in job.text_lines and all(i.image.width <= 384 for i in job.images)
@@ -52,8 +66,18 @@ def test_render_rejects_a_bad_ticket_in_vietnamese(tmp_path) -> None:
 def test_test_page_bytes_contain_every_letter(tmp_path) -> None:
     for mode in ("tcvn3", "cp1258"):
         raw = tmp_path / f"{mode}.bin"
-        result = runner.invoke(app, ["test-page", "--mode", mode, "--raw", str(raw),
-                                     "--png", str(tmp_path / f"{mode}.png")])
+        result = runner.invoke(
+            app,
+            [
+                "test-page",
+                "--mode",
+                mode,
+                "--raw",
+                str(raw),
+                "--png",
+                str(tmp_path / f"{mode}.png"),
+            ],
+        )
         assert result.exit_code == 0, result.output
         profile = PrinterProfile(mode=mode)
         job = decode_for_profile(raw.read_bytes(), profile)
@@ -88,7 +112,9 @@ def test_define_logo_needs_confirmation_then_the_logo_prints(virtual_printer, tm
     raw = tmp_path / "logo.bin"
     assert runner.invoke(app, ["define-logo", str(logo), "--raw", str(raw)]).exit_code == 0
     assert decode_for_profile(raw.read_bytes(), PrinterProfile()).nv_definitions["LG"].size == (
-        300, 80)
+        300,
+        80,
+    )
     stored = runner.invoke(app, ["define-logo", str(logo), "--yes", *device])
     assert stored.exit_code == 0, stored.output
     deadline = time.monotonic() + 5
@@ -117,10 +143,23 @@ def _expect(sink: queue.Queue, needle: str, timeout: float = 10) -> str:
 def test_emulate_command_serves_a_port_and_switches_modes(socat, tmp_path, ticket) -> None:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ticket_printer.cli", "emulate", "--link-dir",
-         str(tmp_path / "port"), "--out", str(tmp_path / "out")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        encoding="utf-8", env=env, cwd=Path(__file__).resolve().parents[2],
+        [
+            sys.executable,
+            "-m",
+            "ticket_printer.cli",
+            "emulate",
+            "--link-dir",
+            str(tmp_path / "port"),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
     )
     sink: queue.Queue = queue.Queue()
     threading.Thread(target=_lines, args=(proc.stdout, sink), daemon=True).start()
@@ -147,16 +186,37 @@ def test_emulate_command_serves_a_port_and_switches_modes(socat, tmp_path, ticke
 
 def test_cli_render_matches_the_library(tmp_path) -> None:
     raw = tmp_path / "t.bin"
-    runner.invoke(app, ["render", "-o", str(tmp_path / "t.png"), "--raw", str(raw), "--at", AT,
-                        "--priority", "", "--wait", "5", "--ahead", "0"])
+    runner.invoke(
+        app,
+        [
+            "render",
+            "-o",
+            str(tmp_path / "t.png"),
+            "--raw",
+            str(raw),
+            "--at",
+            AT,
+            "--priority",
+            "",
+            "--wait",
+            "5",
+            "--ahead",
+            "0",
+        ],
+    )
     from datetime import datetime
 
     from ticket_printer.render import render_ticket
 
-    expected = Ticket(office_name="Bộ phận Một cửa UBND xã Gia Lộc",
-                      service_name="Tư pháp – Hộ tịch", number="A023", people_ahead=0,
-                      estimated_wait_min=5, issued_at=datetime.fromisoformat(AT),
-                      qr="https://motcua.example/t/A023-7F3A9C")
+    expected = Ticket(
+        office_name="Bộ phận Một cửa UBND xã Gia Lộc",
+        service_name="Tư pháp – Hộ tịch",
+        number="A023",
+        people_ahead=0,
+        estimated_wait_min=5,
+        issued_at=datetime.fromisoformat(AT),
+        qr="https://motcua.example/t/A023-7F3A9C",
+    )
     assert raw.read_bytes() == render_ticket(expected, PrinterProfile())
 
 
@@ -178,18 +238,27 @@ def test_profile_file_is_used_and_options_override_it(tmp_path) -> None:
 
     capture = tmp_path / "capture.bin"
     profile_file = tmp_path / "printer.json"
-    profile_file.write_text(json.dumps({
-        "mode": "cp1258", "cp1258_page": 35, "chinese_firmware": True,
-        "transport": {"kind": "file", "path": str(capture)},
-    }), encoding="utf-8")
+    profile_file.write_text(
+        json.dumps(
+            {
+                "mode": "cp1258",
+                "cp1258_page": 35,
+                "chinese_firmware": True,
+                "transport": {"kind": "file", "path": str(capture)},
+            }
+        ),
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["test-page", "--profile", str(profile_file)])
     assert result.exit_code == 0, result.output
     job = decode_for_profile(capture.read_bytes(), PrinterProfile(mode="cp1258", cp1258_page=35))
     assert job.kanji_off and set(job.codepages) == {35}
     assert set(vietnamese_letters()) <= set(job.text)
     override = tmp_path / "override.bin"
-    result = runner.invoke(app, ["test-page", "--profile", str(profile_file), "--mode", "tcvn3",
-                                 "--raw", str(override)])
+    result = runner.invoke(
+        app,
+        ["test-page", "--profile", str(profile_file), "--mode", "tcvn3", "--raw", str(override)],
+    )
     assert result.exit_code == 0, result.output
     job = decode_for_profile(override.read_bytes(), PrinterProfile())
     assert job.kanji_off and set(job.codepages) == {30, 31}

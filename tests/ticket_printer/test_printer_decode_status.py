@@ -20,7 +20,7 @@ def test_stream_split_into_jobs_at_cuts_whatever_the_read_size(chunk, make_ticke
     splitter = JobSplitter()
     got: list[bytes] = []
     for i in range(0, len(stream), chunk):
-        got += splitter.feed(stream[i:i + chunk])
+        got += splitter.feed(stream[i : i + chunk])
     assert got == jobs
     assert not splitter.buffer
 
@@ -44,8 +44,10 @@ def test_longest_command_bounds_the_resync_padding(ticket) -> None:
 
 
 def test_sizes_alignment_and_styles_are_decoded() -> None:
-    data = (b"\x1b@\x1ba\x02right\n\x1ba\x01\x1d!\x11big\n\x1d!\x00\x1bE\x01bold\x1bE\x00 "
-            b"plain\n\x1b!\x30wide\n")
+    data = (
+        b"\x1b@\x1ba\x02right\n\x1ba\x01\x1d!\x11big\n\x1d!\x00\x1bE\x01bold\x1bE\x00 "
+        b"plain\n\x1b!\x30wide\n"
+    )
     job = decode(data)
     right, big, mixed, wide = job.lines
     assert (right.text, right.align) == ("right", "right")

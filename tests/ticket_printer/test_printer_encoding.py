@@ -37,12 +37,15 @@ def test_there_are_134_vietnamese_letters_67_per_case() -> None:
 @pytest.mark.parametrize("form", ["NFC", "NFD"])
 def test_every_letter_round_trips_through_a_ticket(mode: str, form: str, make_ticket) -> None:
     profile = PrinterProfile(mode=mode)
-    groups = [unicodedata.normalize(form, " ".join(g))
-              for g in (LOWER[:40], LOWER[40:], UPPER[:40], UPPER[40:])]
+    groups = [
+        unicodedata.normalize(form, " ".join(g))
+        for g in (LOWER[:40], LOWER[40:], UPPER[:40], UPPER[40:])
+    ]
     if form == "NFD":
         assert groups[0] != " ".join(LOWER[:40])  # really decomposed input
-    ticket = make_ticket(office_name=groups[0], service_name=groups[1], footer=groups[2],
-                         priority=groups[3])
+    ticket = make_ticket(
+        office_name=groups[0], service_name=groups[1], footer=groups[2], priority=groups[3]
+    )
     data = render_ticket(ticket, profile)
     job = decode_for_profile(data, profile)
     printed = " ".join(job.text_lines).split()
@@ -70,7 +73,8 @@ def _round_trip(encoder, pages, text: str) -> str:
 
 vietnamese_text = st.text(
     alphabet=st.sampled_from(list(LETTERS) + list("aeiouyAEIOUYbcdghklmnpqrstvx .,:0123456789")),
-    min_size=1, max_size=60,
+    min_size=1,
+    max_size=60,
 ).filter(lambda s: s.strip() == s and "  " not in s)
 
 
@@ -99,7 +103,7 @@ def test_tcvn3_switches_pages_only_when_a_letter_needs_it() -> None:
     assert start == b"\x1bt\x1e" and b"\x1bt" not in lowercase
     mixed = encoder.encode("ƯU TIÊN - Người cao tuổi")
     assert mixed.count(b"\x1bt") == 2  # to capitals for "Ư…Ê", back for "ư"
-    assert encoder.encode("ĐỂ") .count(b"\x1bt") == 1
+    assert encoder.encode("ĐỂ").count(b"\x1bt") == 1
 
 
 def test_cp1258_uses_one_page_and_combining_tones() -> None:
@@ -118,15 +122,18 @@ def test_rongta_style_page_numbers_are_configurable() -> None:
 
 
 def test_code_page_is_resent_after_every_init(ticket) -> None:
-    for profile in (PrinterProfile(), PrinterProfile(chinese_firmware=True),
-                    PrinterProfile(mode="cp1258")):
+    for profile in (
+        PrinterProfile(),
+        PrinterProfile(chinese_firmware=True),
+        PrinterProfile(mode="cp1258"),
+    ):
         data = render_ticket(ticket, profile) + render_ticket(ticket, profile)
         kinds = [(t.kind, t.args) for t in tokens(data)]
         inits = [i for i, (kind, _) in enumerate(kinds) if kind == "esc_@"]
         assert len(inits) == 2
         first_page = min(profile.allowed_pages) if profile.mode == "tcvn3" else 52
         for i in inits:
-            after = kinds[i + 1:i + 3]
+            after = kinds[i + 1 : i + 3]
             if profile.chinese_firmware:
                 assert after[0] == ("fs_.", ())  # FS . leaves Kanji mode first
                 after = after[1:]
@@ -136,7 +143,7 @@ def test_code_page_is_resent_after_every_init(ticket) -> None:
 def test_text_that_no_page_holds_degrades_to_ascii(make_ticket) -> None:
     profile = PrinterProfile()
     job = decode_for_profile(render_ticket(make_ticket(footer="“Cảm ơn” … ★"), profile), profile)
-    assert job.text_lines[-1] == "\"Cảm ơn\" ... ?"
+    assert job.text_lines[-1] == '"Cảm ơn" ... ?'
 
 
 def test_control_characters_cannot_smuggle_printer_commands(make_ticket) -> None:

@@ -73,14 +73,17 @@ def test_issue_time_is_local_dd_mm_yyyy_24h(make_ticket) -> None:
 
 @pytest.mark.parametrize(
     ("minutes", "line"),
-    [(12, "Thời gian chờ dự kiến: khoảng 12 phút"),
-     (0, "Thời gian chờ dự kiến: dưới 1 phút"),
-     (75, "Thời gian chờ dự kiến: khoảng 1 giờ 15 phút")],
+    [
+        (12, "Thời gian chờ dự kiến: khoảng 12 phút"),
+        (0, "Thời gian chờ dự kiến: dưới 1 phút"),
+        (75, "Thời gian chờ dự kiến: khoảng 1 giờ 15 phút"),
+    ],
 )
 def test_estimated_wait_wording(make_ticket, minutes, line) -> None:
     profile = PrinterProfile()
-    job = decode_for_profile(render_ticket(make_ticket(estimated_wait_min=minutes), profile),
-                             profile)
+    job = decode_for_profile(
+        render_ticket(make_ticket(estimated_wait_min=minutes), profile), profile
+    )
     assert line in job.text_lines
 
 
@@ -95,8 +98,9 @@ def test_unknown_wait_and_no_priority_leave_their_lines_out(make_ticket) -> None
 @pytest.mark.parametrize("paper", [58, 80])
 def test_everything_fits_the_paper_width(make_ticket, paper) -> None:
     profile = PrinterProfile(paper_mm=paper)
-    long = make_ticket(office_name="Trung tâm Phục vụ hành chính công tỉnh Thừa Thiên Huế",
-                       number="B1024")
+    long = make_ticket(
+        office_name="Trung tâm Phục vụ hành chính công tỉnh Thừa Thiên Huế", number="B1024"
+    )
     job = decode_for_profile(render_ticket(long, profile), profile)
     for line in job.lines:
         used = sum(len(s.text) * 12 * s.width for s in line.spans)
@@ -109,12 +113,18 @@ def test_number_is_as_large_as_the_paper_allows() -> None:
     from ticket_printer.layout import NumberBlock
     from ticket_printer.render import TicketBuilder
 
-    for paper, number, scale in ((80, "A023", 8), (58, "A023", 8), (58, "A1023", 6),
-                                 (80, "A1023", 8)):
+    for paper, number, scale in (
+        (80, "A023", 8),
+        (58, "A023", 8),
+        (58, "A1023", 6),
+        (80, "A1023", 8),
+    ):
         builder = TicketBuilder(PrinterProfile(paper_mm=paper))
         builder.number_block(NumberBlock(number))
         assert builder.output().startswith(b"\x1ba\x01\x1d!" + bytes([(scale - 1) * 17])), (
-            paper, number)
+            paper,
+            number,
+        )
 
 
 def test_logo_prints_from_nv_memory_with_eleven_bytes(make_ticket) -> None:

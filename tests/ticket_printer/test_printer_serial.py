@@ -53,8 +53,10 @@ def test_paper_near_end_is_reported_and_the_ticket_still_prints(
 
 @pytest.mark.parametrize(
     ("mode", "error", "status"),
-    [("paper_out", PaperOutError, PrinterStatus.PAPER_OUT),
-     ("cover_open", CoverOpenError, PrinterStatus.COVER_OPEN)],
+    [
+        ("paper_out", PaperOutError, PrinterStatus.PAPER_OUT),
+        ("cover_open", CoverOpenError, PrinterStatus.COVER_OPEN),
+    ],
 )
 def test_paper_out_and_cover_open_raise_within_one_second_then_recover(
     virtual_printer, serial_profile, ticket, mode, error, status
@@ -95,8 +97,11 @@ def test_printer_that_stops_reading_mid_ticket_times_out_and_the_next_ticket_pri
     virtual_printer, serial_profile, make_ticket, standard_lines
 ) -> None:
     write_timeout = 1.0
-    raster = Printer(serial_profile(virtual_printer, mode="raster", raster_scope="full",
-                                    write_timeout_s=write_timeout))
+    raster = Printer(
+        serial_profile(
+            virtual_printer, mode="raster", raster_scope="full", write_timeout_s=write_timeout
+        )
+    )
     big = render_ticket(make_ticket(), raster.profile)
     assert len(big) > 40_000  # more than the pty pair and socat can buffer
     virtual_printer.set_mode("stalled", after_bytes=3000)
@@ -150,8 +155,9 @@ def test_printer_that_disappears_raises_gone_and_prints_again_when_back(
 def test_printer_that_vanishes_during_a_blocked_write_raises_gone_promptly(
     virtual_printer, serial_profile, ticket
 ) -> None:
-    printer = Printer(serial_profile(virtual_printer, mode="raster", raster_scope="full",
-                                     write_timeout_s=5.0))
+    printer = Printer(
+        serial_profile(virtual_printer, mode="raster", raster_scope="full", write_timeout_s=5.0)
+    )
     virtual_printer.set_mode("stalled", after_bytes=1000)
     threading.Timer(0.3, virtual_printer.disconnect).start()
     started = time.monotonic()

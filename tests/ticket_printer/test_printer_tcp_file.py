@@ -31,8 +31,9 @@ def tcp_printer(tmp_path):
 
 
 def _profile(vp: VirtualPrinter, **changes) -> PrinterProfile:
-    return PrinterProfile(transport=TcpSettings(host="127.0.0.1", port=vp.tcp_port,
-                                                write_timeout_s=1.0), **changes)
+    return PrinterProfile(
+        transport=TcpSettings(host="127.0.0.1", port=vp.tcp_port, write_timeout_s=1.0), **changes
+    )
 
 
 def test_tcp_print_and_status(tcp_printer, ticket, standard_lines) -> None:
