@@ -120,7 +120,7 @@ def _esc(buf: bytes, i: int) -> Token:
         _need(buf, i + 5)
         length = buf[i + 3] + buf[i + 4] * 256
         _need(buf, i + 5 + length)
-        return Token("esc_(", i, i + 5 + length, payload=buf[i + 5:i + 5 + length])
+        return Token("esc_(", i, i + 5 + length, payload=buf[i + 5 : i + 5 + length])
     if c == ord("c"):
         _need(buf, i + 4)
         return Token("esc_c", i, i + 4)
@@ -128,7 +128,7 @@ def _esc(buf: bytes, i: int) -> Token:
     if params is None:
         return Token("unknown", i, i + 2, (ESC, c))
     _need(buf, i + 2 + params)
-    return Token("esc_" + chr(c), i, i + 2 + params, tuple(buf[i + 2:i + 2 + params]))
+    return Token("esc_" + chr(c), i, i + 2 + params, tuple(buf[i + 2 : i + 2 + params]))
 
 
 def _gs(buf: bytes, i: int) -> Token:
@@ -148,19 +148,19 @@ def _gs(buf: bytes, i: int) -> Token:
         rows = buf[i + 6] + buf[i + 7] * 256
         end = i + 8 + xb * rows
         _need(buf, end)
-        return Token("raster", i, end, (m, xb, rows), buf[i + 8:end])
+        return Token("raster", i, end, (m, xb, rows), buf[i + 8 : end])
     if c == ord("("):
         _need(buf, i + 5)
         length = buf[i + 3] + buf[i + 4] * 256
         end = i + 5 + length
         _need(buf, end)
-        return Token("gs_(" + chr(buf[i + 2]), i, end, payload=buf[i + 5:end])
+        return Token("gs_(" + chr(buf[i + 2]), i, end, payload=buf[i + 5 : end])
     if c == ord("8"):
         _need(buf, i + 7)
-        length = int.from_bytes(buf[i + 3:i + 7], "little")
+        length = int.from_bytes(buf[i + 3 : i + 7], "little")
         end = i + 7 + length
         _need(buf, end)
-        return Token("gs_(" + chr(buf[i + 2]), i, end, payload=buf[i + 7:end])
+        return Token("gs_(" + chr(buf[i + 2]), i, end, payload=buf[i + 7 : end])
     if c == ord("*"):
         _need(buf, i + 4)
         end = i + 4 + buf[i + 2] * buf[i + 3] * 8
@@ -173,16 +173,16 @@ def _gs(buf: bytes, i: int) -> Token:
             j = buf.find(b"\x00", i + 3)
             if j < 0:
                 raise Incomplete
-            return Token("barcode", i, j + 1, (m,), buf[i + 3:j])
+            return Token("barcode", i, j + 1, (m,), buf[i + 3 : j])
         _need(buf, i + 4)
         end = i + 4 + buf[i + 3]
         _need(buf, end)
-        return Token("barcode", i, end, (m,), buf[i + 4:end])
+        return Token("barcode", i, end, (m,), buf[i + 4 : end])
     params = _GS_PARAMS.get(c)
     if params is None:
         return Token("unknown", i, i + 2, (GS, c))
     _need(buf, i + 2 + params)
-    return Token("gs_" + chr(c), i, i + 2 + params, tuple(buf[i + 2:i + 2 + params]))
+    return Token("gs_" + chr(c), i, i + 2 + params, tuple(buf[i + 2 : i + 2 + params]))
 
 
 def _fs(buf: bytes, i: int) -> Token:
@@ -205,7 +205,7 @@ def _fs(buf: bytes, i: int) -> Token:
     if params is None:
         return Token("unknown", i, i + 2, (FS, c))
     _need(buf, i + 2 + params)
-    return Token("fs_" + chr(c), i, i + 2 + params, tuple(buf[i + 2:i + 2 + params]))
+    return Token("fs_" + chr(c), i, i + 2 + params, tuple(buf[i + 2 : i + 2 + params]))
 
 
 def _dle(buf: bytes, i: int) -> Token:
@@ -530,7 +530,9 @@ class Decoder:
             width = p[6] + p[7] * 256
             height = p[8] + p[9] * 256
             xb = (width + 7) // 8
-            image = raster_to_image(xb, height, p[11:11 + xb * height]).crop((0, 0, width, height))
+            image = raster_to_image(xb, height, p[11 : 11 + xb * height]).crop(
+                (0, 0, width, height)
+            )
             job.nv_definitions[key] = image
 
 
@@ -540,7 +542,13 @@ def _copy(st: _State) -> _State:
 
 def _same_style(a: Span, b: Span) -> bool:
     return (a.width, a.height, a.bold, a.underline, a.invert, a.font) == (
-        b.width, b.height, b.bold, b.underline, b.invert, b.font)
+        b.width,
+        b.height,
+        b.bold,
+        b.underline,
+        b.invert,
+        b.font,
+    )
 
 
 def decode(data: bytes, pages: Mapping[int, PageDecoder] | None = None) -> DecodedJob:

@@ -63,8 +63,13 @@ STATUS_REPLIES: dict[EmulatorMode, dict[int, int]] = {
     EmulatorMode.PAPER_OUT: {1: _OK | 0x08, 2: _OK | 0x20 | 0x40, 3: _OK, 4: _OK | 0x0C | 0x60},
     EmulatorMode.COVER_OPEN: {1: _OK | 0x08, 2: _OK | 0x04 | 0x40, 3: _OK, 4: _OK},
 }
-_PRINTING = {EmulatorMode.OK, EmulatorMode.SLOW, EmulatorMode.PAPER_NEAR_END, EmulatorMode.SILENT,
-             EmulatorMode.STALLED}
+_PRINTING = {
+    EmulatorMode.OK,
+    EmulatorMode.SLOW,
+    EmulatorMode.PAPER_NEAR_END,
+    EmulatorMode.SILENT,
+    EmulatorMode.STALLED,
+}
 
 
 @dataclass
@@ -217,7 +222,8 @@ class VirtualPrinter:
                 if remaining <= 0:
                     raise TimeoutError(
                         f"virtual printer: {len(self._tickets)} of {count} tickets "
-                        f"after {timeout:g} s")
+                        f"after {timeout:g} s"
+                    )
                 self._cond.wait(remaining)
             return list(self._tickets)
 
@@ -252,7 +258,9 @@ class VirtualPrinter:
                 link.unlink()
         self._socat = subprocess.Popen(
             [exe, f"pty,raw,echo=0,link={printer_link}", f"pty,raw,echo=0,link={kiosk_link}"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 10
         while not (printer_link.exists() and kiosk_link.exists()):
@@ -438,8 +446,9 @@ class VirtualPrinter:
         ticket = EmulatedTicket(index, raw, job, time.time())
         if self.out_dir is not None and self.save_files:
             stem = self.out_dir / f"ticket-{index:04d}"
-            ticket.png_path = save_job_png(job, stem.with_suffix(".png"), self.profile.dots,
-                                           self.nv_store)
+            ticket.png_path = save_job_png(
+                job, stem.with_suffix(".png"), self.profile.dots, self.nv_store
+            )
             ticket.txt_path = stem.with_suffix(".txt")
             ticket.txt_path.write_text(job.describe() + "\n", encoding="utf-8")
             stem.with_suffix(".bin").write_bytes(raw)

@@ -216,9 +216,7 @@ class PageDecoder:
         if self._codec:
             return data.decode(self._codec, errors="replace")
         table = self._table or {}
-        return "".join(
-            chr(b) if b < 0x80 else table.get(b, "\ufffd") for b in data
-        )
+        return "".join(chr(b) if b < 0x80 else table.get(b, "\ufffd") for b in data)
 
 
 def page_decoders(

@@ -94,7 +94,7 @@ class Ticket(BaseModel):
         return self.issued_local.strftime("%d/%m/%Y %H:%M")
 
     def wait_text(self) -> str | None:
-        """"khoảng 12 phút", "khoảng 1 giờ 5 phút", or None when unknown."""
+        """ "khoảng 12 phút", "khoảng 1 giờ 5 phút", or None when unknown."""
         minutes = self.estimated_wait_min
         if minutes is None:
             return None
@@ -194,10 +194,14 @@ def vietnamese_test_page_blocks(description: str) -> list[Block]:
         blocks.append(TextBlock(f"{lower} / {lower.upper()}", "normal", "left"))
     blocks.append(TextBlock("đ Đ / d D", "normal", "left"))
     blocks.append(SpaceBlock())
-    blocks.append(TextBlock("Trăm năm trong cõi người ta, chữ tài chữ mệnh khéo là ghét nhau.",
-                            "normal", "left"))
-    blocks.append(TextBlock("ĐỂ ĐƯỢC PHỤC VỤ NHANH, QUÝ KHÁCH VUI LÒNG CHỜ ĐẾN LƯỢT.",
-                            "normal", "left"))
+    blocks.append(
+        TextBlock(
+            "Trăm năm trong cõi người ta, chữ tài chữ mệnh khéo là ghét nhau.", "normal", "left"
+        )
+    )
+    blocks.append(
+        TextBlock("ĐỂ ĐƯỢC PHỤC VỤ NHANH, QUÝ KHÁCH VUI LÒNG CHỜ ĐẾN LƯỢT.", "normal", "left")
+    )
     blocks.append(NumberBlock("A023"))
     blocks.append(QrBlock("https://motcua.example/test"))
     return blocks

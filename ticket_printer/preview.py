@@ -22,8 +22,9 @@ GLYPH_PX = 21  # DejaVu Sans size for a 24-dot cell
 LINE_GAP = 6  # default line spacing minus the 24-dot cell
 
 
-def _char_image(char: str, width: int, height: int, bold: bool, invert: bool,
-                underline: bool, font_b: bool) -> Image.Image:
+def _char_image(
+    char: str, width: int, height: int, bold: bool, invert: bool, underline: bool, font_b: bool
+) -> Image.Image:
     """One printer character cell (plus the line gap above it), scaled by ``GS !``.
 
     DejaVu Sans glyphs are centred in the fixed cell and squeezed when wider (m, W, Ô),
@@ -48,8 +49,9 @@ def _char_image(char: str, width: int, height: int, bold: bool, invert: bool,
     cell = Image.new("L", (cell_w, cell_h), paper)
     cell.paste(glyph, ((cell_w - glyph.width) // 2, 0))
     if underline:
-        ImageDraw.Draw(cell).line([(0, cell_h - 2), (cell_w, cell_h - 2)], fill=ink,
-                                  width=max(1, height))
+        ImageDraw.Draw(cell).line(
+            [(0, cell_h - 2), (cell_w, cell_h - 2)], fill=ink, width=max(1, height)
+        )
     return cell
 
 
@@ -59,8 +61,15 @@ def _line_rows(line: TextLine, width_dots: int) -> list[list[Image.Image]]:
     used = 0
     for span in line.spans:
         for char in span.text:
-            cell = _char_image(char, span.width, span.height, span.bold, span.invert,
-                               span.underline, span.font == 1)
+            cell = _char_image(
+                char,
+                span.width,
+                span.height,
+                span.bold,
+                span.invert,
+                span.underline,
+                span.font == 1,
+            )
             if used + cell.width > width_dots and rows[-1]:
                 rows.append([])
                 used = 0
@@ -77,8 +86,9 @@ def _aligned_x(align: str, item_w: int, width_dots: int) -> int:
     return 0
 
 
-def render_job(job: DecodedJob, width_dots: int = 576,
-               nv_store: Mapping[str, Image.Image] | None = None) -> Image.Image:
+def render_job(
+    job: DecodedJob, width_dots: int = 576, nv_store: Mapping[str, Image.Image] | None = None
+) -> Image.Image:
     """The job as a greyscale paper image (``width_dots`` printable plus margins)."""
     parts: list[tuple[Image.Image, int]] = []  # (image, x inside the printable area)
     nv_store = dict(nv_store or {})
@@ -109,8 +119,13 @@ def render_job(job: DecodedJob, width_dots: int = 576,
                 img = Image.new("L", (240, 60), 255)
                 d = ImageDraw.Draw(img)
                 d.rectangle([0, 0, 239, 59], outline=0)
-                d.text((120, 30), f"logo NV '{block.key}' (chưa lưu)", anchor="mm",
-                       font=raster.font(16), fill=0)
+                d.text(
+                    (120, 30),
+                    f"logo NV '{block.key}' (chưa lưu)",
+                    anchor="mm",
+                    font=raster.font(16),
+                    fill=0,
+                )
             else:
                 sx, sy = block.scale
                 img = logo.convert("L").resize((logo.width * sx, logo.height * sy))
@@ -138,8 +153,12 @@ def _cut_mark(width: int, kind: str) -> Image.Image:
     return img
 
 
-def save_job_png(job: DecodedJob, path: str | Path, width_dots: int = 576,
-                 nv_store: Mapping[str, Image.Image] | None = None) -> Path:
+def save_job_png(
+    job: DecodedJob,
+    path: str | Path,
+    width_dots: int = 576,
+    nv_store: Mapping[str, Image.Image] | None = None,
+) -> Path:
     """Render and save; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

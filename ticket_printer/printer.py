@@ -88,7 +88,8 @@ class Printer:
             if status is PrinterStatus.UNKNOWN and self.transport.can_read:
                 raise PrinterOfflineError(
                     "Máy in trả lời trạng thái không hợp lệ (sai tốc độ baud?) "
-                    "/ invalid status answer (wrong baud rate?)")
+                    "/ invalid status answer (wrong baud rate?)"
+                )
             if status is PrinterStatus.UNKNOWN:
                 return  # a link that cannot answer: nothing to check
         error = error_for_status(status)

@@ -73,8 +73,13 @@ def to_1bit(image: Image.Image, threshold: int = 128) -> Image.Image:
 
 
 def text_lines_image(
-    text: str, width: int, size: int, bold: bool = False, invert: bool = False,
-    align: str = "center", crop: bool = True,
+    text: str,
+    width: int,
+    size: int,
+    bold: bool = False,
+    invert: bool = False,
+    align: str = "center",
+    crop: bool = True,
 ) -> Image.Image:
     """The paragraph drawn as black-on-white lines, 1-bit.
 
@@ -97,8 +102,7 @@ def text_lines_image(
             x = canvas_w - line_w - margin
         else:
             x = margin
-        draw.text((x, i * height + baseline), line, font=f, anchor="ls",
-                  fill=255 if invert else 0)
+        draw.text((x, i * height + baseline), line, font=f, anchor="ls", fill=255 if invert else 0)
     return to_1bit(image)
 
 
@@ -131,16 +135,27 @@ def qr_image(data: str, module: int = 6, ec: str = "M") -> Image.Image:
 
 
 def ticket_image(
-    blocks: list[Block], width: int, qr_module: int = 6, qr_ec: str = "M",
+    blocks: list[Block],
+    width: int,
+    qr_module: int = 6,
+    qr_ec: str = "M",
     logo: Image.Image | None = None,
 ) -> Image.Image:
     """The whole ticket as one 1-bit image, ``width`` dots wide (the full raster ticket)."""
     parts: list[Image.Image] = []
     for block in blocks:
         if isinstance(block, TextBlock):
-            parts.append(text_lines_image(
-                block.text, width, STYLE_SIZE[block.style], STYLE_BOLD[block.style],
-                invert=block.style == "mark", align=block.align, crop=False))
+            parts.append(
+                text_lines_image(
+                    block.text,
+                    width,
+                    STYLE_SIZE[block.style],
+                    STYLE_BOLD[block.style],
+                    invert=block.style == "mark",
+                    align=block.align,
+                    crop=False,
+                )
+            )
         elif isinstance(block, NumberBlock):
             parts.append(number_image(block.text, width))
         elif isinstance(block, QrBlock):
@@ -176,7 +191,7 @@ def gs_v0(image: Image.Image, band_rows: int = BAND_ROWS) -> bytes:
     for top in range(0, bw.height, band_rows):
         rows = min(band_rows, bw.height - top)
         out += b"\x1dv0\x00" + width_bytes.to_bytes(2, "little") + rows.to_bytes(2, "little")
-        out += data[top * width_bytes:(top + rows) * width_bytes]
+        out += data[top * width_bytes : (top + rows) * width_bytes]
     return bytes(out)
 
 

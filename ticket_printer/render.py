@@ -55,8 +55,13 @@ def nv_define(image: Image.Image, key: str) -> bytes:
         bw = padded
     data = bytes(b ^ 0xFF for b in bw.tobytes())
     body = (
-        b"\x30\x43\x30" + key.encode("ascii") + b"\x01"
-        + width.to_bytes(2, "little") + height.to_bytes(2, "little") + b"\x31" + data
+        b"\x30\x43\x30"
+        + key.encode("ascii")
+        + b"\x01"
+        + width.to_bytes(2, "little")
+        + height.to_bytes(2, "little")
+        + b"\x31"
+        + data
     )
     if len(body) <= 0xFFFF:
         return GS + b"(L" + len(body).to_bytes(2, "little") + body
@@ -127,8 +132,12 @@ class TicketBuilder:
             self.raw(ESC + b"d" + bytes([min(lines, 255)]))
 
     def qr(self, data: str) -> None:
-        self._p.qr(data, native=True, size=self.profile.qr_module_size,
-                   ec=QR_EC[self.profile.qr_error_correction])
+        self._p.qr(
+            data,
+            native=True,
+            size=self.profile.qr_module_size,
+            ec=QR_EC[self.profile.qr_error_correction],
+        )
 
     def image(self, image: Image.Image) -> None:
         self.raw(raster.gs_v0(image))
@@ -152,10 +161,16 @@ class TicketBuilder:
         self.align(block.align)
         needs_raster = self.encoder is None and not block.text.isascii()
         if needs_raster:
-            self.image(raster.text_lines_image(
-                block.text, self.width, raster.STYLE_SIZE[block.style],
-                raster.STYLE_BOLD[block.style], invert=block.style == "mark",
-                align=block.align))
+            self.image(
+                raster.text_lines_image(
+                    block.text,
+                    self.width,
+                    raster.STYLE_SIZE[block.style],
+                    raster.STYLE_BOLD[block.style],
+                    invert=block.style == "mark",
+                    align=block.align,
+                )
+            )
             return
         pad = 1 if block.style == "mark" else 0
         self.size(1, 2 if block.style == "heading" else 1)
@@ -201,8 +216,11 @@ def _content(builder: TicketBuilder, blocks: list[Block]) -> None:
             builder.align("center")
             builder.logo()
         builder.align("center")
-        builder.image(raster.ticket_image(
-            printed, profile.dots, profile.qr_module_size, profile.qr_error_correction))
+        builder.image(
+            raster.ticket_image(
+                printed, profile.dots, profile.qr_module_size, profile.qr_error_correction
+            )
+        )
     else:
         builder.blocks(blocks)
 
@@ -233,9 +251,8 @@ def render_test_page(profile: PrinterProfile, probe_pages: tuple[int, ...] = ())
         pages = f"ESC t {profile.cp1258_page}"
     else:
         pages = "raster"
-    description = (
-        f"{profile.escpos_profile} {profile.paper_mm}mm mode={profile.mode} {pages}"
-        + (" FS ." if profile.chinese_firmware else "")
+    description = f"{profile.escpos_profile} {profile.paper_mm}mm mode={profile.mode} {pages}" + (
+        " FS ." if profile.chinese_firmware else ""
     )
     builder = TicketBuilder(profile)
     builder.init()
@@ -247,8 +264,9 @@ def render_test_page(profile: PrinterProfile, probe_pages: tuple[int, ...] = ())
         for page in probe_pages:
             builder.raw(f"\nESC t {page}:\n".encode("ascii") + b"\x1bt" + bytes([page]))
             for first in range(0xA0, 0x100, 16):
-                builder.raw(f"{first:02X} ".encode("ascii") + bytes(range(first, first + 16))
-                            + b"\n")
+                builder.raw(
+                    f"{first:02X} ".encode("ascii") + bytes(range(first, first + 16)) + b"\n"
+                )
         builder.raw(builder.encoder.select_initial() if builder.encoder else b"\x1bt\x00")
     builder.cut()
     return builder.output()

@@ -158,7 +158,7 @@ class SerialTransport(Transport):
         try:
             port.write_timeout = timeout
             for offset in range(0, len(data), chunk):
-                port.write(data[offset:offset + chunk])
+                port.write(data[offset : offset + chunk])
         except serial.SerialTimeoutException as exc:
             raise _timeout_error(self.name, timeout) from exc
         except (serial.SerialException, OSError) as exc:
@@ -237,7 +237,7 @@ class TcpTransport(Transport):
         try:
             sock.settimeout(timeout)
             for offset in range(0, len(data), 4096):
-                sock.sendall(data[offset:offset + 4096])
+                sock.sendall(data[offset : offset + 4096])
         except TimeoutError as exc:
             self.close()
             raise _timeout_error(self.name, timeout) from exc
@@ -427,10 +427,15 @@ class UsbTransport(Transport):
             dev.set_configuration()
         intf = dev.get_active_configuration()[(s.interface, 0)]
         out_ep = s.out_endpoint or next(
-            e.bEndpointAddress for e in intf
-            if usb.util.endpoint_direction(e.bEndpointAddress) == usb.util.ENDPOINT_OUT)
-        in_eps = [e.bEndpointAddress for e in intf
-                  if usb.util.endpoint_direction(e.bEndpointAddress) == usb.util.ENDPOINT_IN]
+            e.bEndpointAddress
+            for e in intf
+            if usb.util.endpoint_direction(e.bEndpointAddress) == usb.util.ENDPOINT_OUT
+        )
+        in_eps = [
+            e.bEndpointAddress
+            for e in intf
+            if usb.util.endpoint_direction(e.bEndpointAddress) == usb.util.ENDPOINT_IN
+        ]
         self._dev, self._out = dev, out_ep
         self._in = s.in_endpoint or (in_eps[0] if in_eps else None)
         self.can_read = self._in is not None
@@ -451,7 +456,7 @@ class UsbTransport(Transport):
         timeout = timeout or self.write_timeout_s
         try:
             for offset in range(0, len(data), 4096):
-                self._dev.write(self._out, data[offset:offset + 4096], int(timeout * 1000))
+                self._dev.write(self._out, data[offset : offset + 4096], int(timeout * 1000))
         except usb.core.USBTimeoutError as exc:
             raise _timeout_error(self.name, timeout) from exc
         except usb.core.USBError as exc:
