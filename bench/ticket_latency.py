@@ -163,6 +163,7 @@ def main() -> None:
             embedded_broker=False,
             broker_port=broker.port,
             mqtt_password=SERVER_PASSWORD,
+            ack_after_commit=args.broker == "mosquitto",  # as the server does (runtime.py)
         )
         rt.start()
         rt.wait_ready()

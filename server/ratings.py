@@ -134,13 +134,11 @@ def apply_ratings(
     """Check and store a batch; per item, the stored row's values or the refusal."""
     site = config.site.code
     ids = list({i.rating.ticket_id for i in items if i.rating.ticket_id is not None})
-    tickets: dict[uuid.UUID, TicketRow] = {}
+    tickets: dict[uuid.UUID, Any] = {}
     rated: set[uuid.UUID] = set()
     for k in range(0, len(ids), _CHUNK):
         chunk = ids[k : k + _CHUNK]
-        tickets.update(
-            {t.id: t for t in s.scalars(select(TicketRow).where(TicketRow.id.in_(chunk)))}
-        )
+        tickets.update({t.id: t for t in s.execute(_TICKET_COLUMNS.where(_T.id.in_(chunk)))})
         rated.update(s.execute(select(_R.ticket_id).where(_R.ticket_id.in_(chunk))).scalars())
     results: list[dict[str, Any] | RatingRefused] = []
     rows: list[dict[str, Any]] = []

@@ -42,6 +42,10 @@ class ServerRuntime:
     broker_port: int | None = None
     mqtt_password: str | None = None
     migrate: bool = True
+    #: Acknowledge messages only after their commit. Default: yes with Mosquitto/EMQX, which
+    #: redeliver unacknowledged messages; no with amqtt, which drops a message whose PUBACK
+    #: takes over 5 s (hard-coded) — there the devices' receipts carry the guarantee.
+    ack_after_commit: bool | None = None
     started_at: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
@@ -90,7 +94,9 @@ class ServerRuntime:
             settings,
             cfg.site.code,
             placement.username,
-            manual_ack=True,
+            manual_ack=self.ack_after_commit
+            if self.ack_after_commit is not None
+            else not self.use_embedded,
             clean_session=False,
             client_id=f"motcua-server-{cfg.site.code}",
             status_topic=cfg.topics.server_status(),

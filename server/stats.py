@@ -20,6 +20,10 @@ from server.db.tables import RatingRow, TicketRow
 from server.queue.eta import percentile
 from server.timeutil import now_utc
 
+# Core columns: plain rows, no ORM bookkeeping (statistics are rebuilt often).
+_T = TicketRow.__table__.c
+_R = RatingRow.__table__.c
+
 
 def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
@@ -32,13 +36,9 @@ def _mean(values: list[float]) -> float | None:
 def desk_stats(s: Session, config: SiteConfig, desk_id: str, day: date) -> DeskStats:
     site = config.site.code
     tickets = s.execute(
-        select(
-            TicketRow.state,
-            TicketRow.issued_at,
-            TicketRow.called_at,
-            TicketRow.started_at,
-            TicketRow.ended_at,
-        ).where(TicketRow.site == site, TicketRow.desk_id == desk_id, TicketRow.day == day)
+        select(_T.state, _T.issued_at, _T.called_at, _T.started_at, _T.ended_at).where(
+            _T.site == site, _T.desk_id == desk_id, _T.day == day
+        )
     ).all()
     states = Counter(t.state for t in tickets)
     done = [t for t in tickets if t.state == "done"]
@@ -48,8 +48,8 @@ def desk_stats(s: Session, config: SiteConfig, desk_id: str, day: date) -> DeskS
     ]
 
     ratings = s.execute(
-        select(RatingRow.level, RatingRow.praised, RatingRow.reasons).where(
-            RatingRow.site == site, RatingRow.desk_id == desk_id, RatingRow.day == day
+        select(_R.level, _R.praised, _R.reasons).where(
+            _R.site == site, _R.desk_id == desk_id, _R.day == day
         )
     ).all()
     levels = Counter(r.level for r in ratings)

@@ -90,6 +90,7 @@ def make_runtime(site: SiteConfig, db_url: str, broker: Broker) -> ServerRuntime
         embedded_broker=False,
         broker_port=broker.port,
         mqtt_password=broker.server_password,
+        ack_after_commit=broker.kind != "amqtt",
     )
     rt.start()
     assert rt.wait_ready(15), "server could not connect to the broker"
