@@ -19,7 +19,7 @@ from tests.support.services import (
     Broker,
     create_pg_database,
     sqlite_url,
-    start_amqtt,
+    start_broker,
     start_mosquitto,
 )
 from tests.support.sites import make_site
@@ -63,11 +63,7 @@ def migrated_db(db_url: str) -> Iterator[Database]:
 
 @pytest.fixture(params=["mosquitto", "amqtt"])
 def broker(request: pytest.FixtureRequest, site: SiteConfig, tmp_path: Path) -> Iterator[Broker]:
-    b = (
-        start_mosquitto(site, tmp_path / "mosquitto")
-        if request.param == "mosquitto"
-        else start_amqtt(site)
-    )
+    b = start_broker(request.param, site, tmp_path)
     try:
         yield b
     finally:

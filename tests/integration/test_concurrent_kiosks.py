@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from server.config import SiteConfig
 from server.db.tables import TicketRow
 from tests.conftest import make_runtime
 from tests.support.devices import device_link, request_ticket, started
-from tests.support.services import Broker, start_amqtt, start_mosquitto
+from tests.support.services import Broker
 from tests.support.sites import make_site
 
 KIOSKS, PER_KIOSK = 20, 50
@@ -23,28 +22,16 @@ SERVICES = ("tp", "dd")
 
 
 @pytest.fixture
-def kiosk_site() -> SiteConfig:
+def site() -> SiteConfig:
+    """Overrides the shared `site`, so the shared `broker` fixture serves this office."""
     return make_site(kiosks=KIOSKS)
-
-
-@pytest.fixture(params=["mosquitto", "amqtt"])
-def kiosk_broker(
-    request: pytest.FixtureRequest, kiosk_site: SiteConfig, tmp_path: Path
-) -> Iterator[Broker]:
-    b = (
-        start_mosquitto(kiosk_site, tmp_path / "mq")
-        if request.param == "mosquitto"
-        else start_amqtt(kiosk_site)
-    )
-    yield b
-    b.stop()
 
 
 @pytest.mark.slow
 def test_20_kiosks_get_unique_gap_free_numbers(
-    kiosk_site: SiteConfig, kiosk_broker: Broker, db_url: str, tmp_path: Path
+    site: SiteConfig, broker: Broker, db_url: str, tmp_path: Path
 ) -> None:
-    rt = make_runtime(kiosk_site, db_url, kiosk_broker)
+    rt = make_runtime(site, db_url, broker)
     kiosks: list[MqttLink] = []
     numbers: dict[str, list[str]] = defaultdict(list)
     errors: list[str] = []
@@ -65,10 +52,7 @@ def test_20_kiosks_get_unique_gap_free_numbers(
                 numbers[service].append(resp.ticket.number)
 
     try:
-        kiosks = [
-            started(device_link(kiosk_site, kiosk_broker, f"kiosk-{i}"))
-            for i in range(1, KIOSKS + 1)
-        ]
+        kiosks = [started(device_link(site, broker, f"kiosk-{i}")) for i in range(1, KIOSKS + 1)]
         threads = [threading.Thread(target=run, args=(k, i)) for i, k in enumerate(kiosks)]
         for t in threads:
             t.start()
@@ -77,7 +61,7 @@ def test_20_kiosks_get_unique_gap_free_numbers(
         assert not errors, errors[:5]
         assert sum(len(v) for v in numbers.values()) == KIOSKS * PER_KIOSK
         for service, got in numbers.items():
-            prefix = kiosk_site.service_by_code[service].prefix
+            prefix = site.service_by_code[service].prefix
             expected = [f"{prefix}{n:03d}" for n in range(1, len(got) + 1)]
             assert sorted(got) == expected, f"{service}: numbers not unique and gap-free"
         with rt.db.read() as s:

@@ -34,8 +34,7 @@ from tests.support.services import (
     Broker,
     create_pg_database,
     sqlite_url,
-    start_amqtt,
-    start_mosquitto,
+    start_broker,
 )
 
 SITE = "gialoc"
@@ -62,8 +61,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def broker(request: pytest.FixtureRequest, site: SiteConfig, tmp_path: Path) -> Iterator[Broker]:
-    kind = getattr(request, "param", "amqtt")
-    b = start_mosquitto(site, tmp_path / "mosquitto") if kind == "mosquitto" else start_amqtt(site)
+    b = start_broker(getattr(request, "param", "amqtt"), site, tmp_path)
     try:
         yield b
     finally:

@@ -101,6 +101,7 @@ def test_20_kiosk_threads_get_unique_gap_free_numbers(
 #: A server process: issues N numbers (services in turn) once told to go, prints them.
 SERVER_PROCESS = """
 import sys
+import time
 from datetime import datetime
 from server.db.database import Database
 from server.queue.engine import QueueEngine
@@ -117,6 +118,9 @@ for k in range(n):
     service = services[k % len(services)]
     with db.write() as s:
         out.append(service + ":" + engine.issue(s, service).number)
+    # SQLite's lock is not fair: a process that takes it back at once can run its whole
+    # loop first. A pause between presses (as real kiosks have) lets the two interleave.
+    time.sleep(0.002)
 db.dispose()
 print(" ".join(out), flush=True)
 """

@@ -200,3 +200,12 @@ def create_pg_database() -> PgDatabase:
         unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {e}")
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     return PgDatabase(url=f"{base}/{name}", name=name)
+
+
+def start_broker(kind: str, config: SiteConfig, workdir: Path) -> Broker:
+    """A broker of the given kind ("mosquitto" or "amqtt") with the site's accounts."""
+    return (
+        start_mosquitto(config, workdir / "mosquitto")
+        if kind == "mosquitto"
+        else start_amqtt(config)
+    )
