@@ -404,7 +404,7 @@ class UsbTransport(Transport):
     def is_open(self) -> bool:
         return self._dev is not None
 
-    def open(self) -> None:  # pragma: no cover - needs hardware and pyusb
+    def open(self) -> None:
         if self._dev is not None:
             return
         try:
@@ -415,7 +415,12 @@ class UsbTransport(Transport):
                 "Cần cài pyusb để dùng máy in USB / USB printers need pyusb: pip install pyusb"
             ) from exc
         s = self.settings
-        dev = usb.core.find(idVendor=s.vendor_id, idProduct=s.product_id)
+        try:
+            dev = usb.core.find(idVendor=s.vendor_id, idProduct=s.product_id)
+        except usb.core.NoBackendError as exc:
+            raise PrinterConfigError(
+                "Thiếu thư viện libusb / libusb is missing: apt-get install libusb-1.0-0"
+            ) from exc
         if dev is None:
             raise _gone_error(self.name, "không tìm thấy thiết bị / device not found")
         try:
