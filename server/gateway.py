@@ -34,7 +34,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from pydantic import ValidationError
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -78,7 +79,16 @@ RECEIPT_IDS = 300
 _P = ProcessedMessageRow.__table__.c
 _SEEN = select(_P.msg_id, _P.response).where(_P.msg_id == bindparam("msg_id"))
 _SEEN_MANY = select(_P.msg_id, _P.response).where(_P.msg_id.in_(bindparam("ids", expanding=True)))
+_STORE_RESPONSE = (
+    update(ProcessedMessageRow.__table__)
+    .where(_P.msg_id == bindparam("b_msg_id"))
+    .values(response=bindparam("b_response"))
+)
 HOUSEKEEPING_EVERY_S = 30.0
+
+
+class _Unsafe(Exception):
+    """The savepoint-free fast path met something unexpected: redo the batch safely."""
 
 
 class Refused(Exception):
@@ -163,6 +173,12 @@ class Gateway:
         self.link = link
         self.topics = config.topics
         self.health = GatewayHealth()
+        dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+        self._claim = (
+            dialect.insert(ProcessedMessageRow.__table__)
+            .on_conflict_do_nothing(index_elements=["msg_id"])
+            .returning(_P.msg_id)
+        )
         self._inbox: queue.Queue[Any] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -233,7 +249,11 @@ class Gateway:
         delay = 0.5
         while True:
             try:
-                outcome = self._process(batch)
+                try:
+                    outcome = self._process(batch)
+                except _Unsafe as e:  # rolled back: redo every message in its own savepoint
+                    log.warning("fast path failed (%s); batch redone message by message", e)
+                    outcome = self._process(batch, safe=True)
                 self.health.db_ok = True
                 break
             except (OperationalError, InterfaceError) as e:
@@ -298,7 +318,7 @@ class Gateway:
             for msg_id in chunk:
                 out.seen[msg_id] = found.get(msg_id)
 
-    def _process(self, batch: list[Inbound]) -> _Outcome:
+    def _process(self, batch: list[Inbound], safe: bool = False) -> _Outcome:
         out = _Outcome()
         with self.db.write() as s:
             self._prefetch_requests(s, batch, out)
@@ -312,7 +332,7 @@ class Gateway:
                 if rating is not None:
                     ratings.append((item, rating))
                 else:
-                    self._apply_one(s, item, out)
+                    self._apply_one(s, item, out, safe)
             if ratings:
                 self._apply_ratings(s, ratings, out)
             if out.rejected:
@@ -322,23 +342,44 @@ class Gateway:
                 )
         return out
 
-    def _apply_one(self, s: Session, item: Inbound, out: _Outcome) -> None:
-        """Apply one message in its own savepoint: a failure undoes only that message."""
+    def _apply_one(self, s: Session, item: Inbound, out: _Outcome, safe: bool = True) -> None:
+        """Apply one message in its own savepoint: a failure undoes only that message.
+
+        Ticket requests — the hot path of every kiosk press — skip the savepoint unless
+        ``safe``: every refusal happens before their first write, and the msg_id is
+        claimed with ``ON CONFLICT DO NOTHING``, so nothing can fail halfway. Anything
+        unexpected raises `_Unsafe`, which rolls the batch back to be redone safely.
+        """
         changes = Changes()
+        fast = not safe and self._kind(item) is TopicKind.TICKET_REQUEST
         try:
-            with s.begin_nested():
-                self._handle(s, item, out, changes)
+            if fast:
+                try:
+                    self._handle(s, item, out, changes)
+                except Refused:
+                    raise
+                except (OperationalError, InterfaceError):
+                    raise
+                except Exception as e:
+                    raise _Unsafe(f"{e.__class__.__name__}: {e}") from e
+            else:
+                with s.begin_nested():
+                    self._handle(s, item, out, changes)
             out.changes.merge(changes)
         except Refused as r:
             self._reject(out, item, r.code, r.detail)
             self._answer_refusal(item, r, out)
         except IntegrityError as e:  # a concurrent server applied the same msg_id first
             self._reject(out, item, "conflict", f"not applied: {e.orig}"[:300])
-        except (OperationalError, InterfaceError):
+        except (OperationalError, InterfaceError, _Unsafe):
             raise
         except Exception as e:
             log.exception("unexpected error handling %s", item.topic)
             self._reject(out, item, "internal_error", f"{e.__class__.__name__}: {e}"[:300])
+
+    def _kind(self, item: Inbound) -> TopicKind | None:
+        match = self.topics.parse(item.topic)
+        return match.kind if match else None
 
     def _rejected_row(self, rej: Rejected) -> dict[str, Any]:
         return {
@@ -424,32 +465,37 @@ class Gateway:
                 ),
             )
         try:
-            ticket = self.engine.issue(
-                s,
-                req.service,
-                req.priority,
-                kiosk_id=kiosk_id,
-                changes=changes,
-                snapshots=out.snapshots,
-            )
+            self.engine.check_request(req.service, req.priority)
         except QueueError as e:
             raise Refused(
                 e.code,
                 e.message_en or e.message,
                 reply=Refusal(code=e.code, message=e.message, message_en=e.message_en),
             ) from None
-        response = TicketResponse(request_id=req.msg_id, ok=True, ticket=ticket)
-        stored = response.model_dump(mode="json", by_alias=True)
-        s.execute(
-            insert(ProcessedMessageRow.__table__),
+        # Claim the msg_id first: a concurrent server handling the same request makes this
+        # a no-op instead of an error, so nothing below can fail on a duplicate.
+        claimed = s.execute(
+            self._claim,
             {
                 "msg_id": req.msg_id,
                 "kind": "ticket_request",
                 "device_id": kiosk_id,
                 "received_at": item.received_at,
-                "response": stored,
             },
+        ).first()
+        if claimed is None:
+            raise Refused("duplicate", f"msg_id {req.msg_id} is being processed by another server")
+        ticket = self.engine.issue(
+            s,
+            req.service,
+            req.priority,
+            kiosk_id=kiosk_id,
+            changes=changes,
+            snapshots=out.snapshots,
         )
+        response = TicketResponse(request_id=req.msg_id, ok=True, ticket=ticket)
+        stored = response.model_dump(mode="json", by_alias=True)
+        s.execute(_STORE_RESPONSE, {"b_msg_id": req.msg_id, "b_response": stored})
         out.seen[req.msg_id] = _SeenRow(req.msg_id, stored)
         out.replies.append((reply_topic, response.to_json()))
 

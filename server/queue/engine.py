@@ -239,6 +239,18 @@ class QueueEngine:
 
     # ------------------------------------------------------------------ issuing
 
+    def check_request(self, service: str, priority: str | None) -> Any:
+        """The service of a ticket request, or a `QueueError` (before anything is written)."""
+        svc = self._service(service)
+        if priority is not None and priority not in self.config.priority_codes:
+            raise QueueError(
+                "unknown_priority",
+                f"Không có đối tượng ưu tiên “{priority}”",
+                f"unknown priority {priority!r}",
+                404,
+            )
+        return svc
+
     def issue(
         self,
         s: Session,
@@ -254,14 +266,7 @@ class QueueEngine:
         ``snapshots`` lets a caller issuing many numbers in one transaction (a gateway
         batch) read each service's queue once and keep it up to date in memory.
         """
-        svc = self._service(service)
-        if priority is not None and priority not in self.config.priority_codes:
-            raise QueueError(
-                "unknown_priority",
-                f"Không có đối tượng ưu tiên “{priority}”",
-                f"unknown priority {priority!r}",
-                404,
-            )
+        svc = self.check_request(service, priority)
         at = self.clock()
         day = self.today(at)
         snap = snapshots.get(service) if snapshots is not None else None

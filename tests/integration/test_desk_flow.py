@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from server.db.tables import TicketRow
+from server.queue.engine import QueueEngine
 from server.runtime import ServerRuntime
 from tests.support.devices import Watcher, device_link, rating, request_ticket, started
 from tests.support.http import act, login
@@ -76,3 +81,33 @@ def test_visit_from_kiosk_to_rating_updates_desk_stats(
         for link in (kiosk, pad):
             link.stop()
         watch.stop()
+
+
+def test_a_failure_halfway_through_a_batch_leaves_no_ghost_ticket(
+    server: ServerRuntime, broker: Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ticket requests skip per-message savepoints; if something unexpected fails after
+    the number was drawn, the whole batch is rolled back and redone message by message,
+    so the number is neither lost (gap) nor left waiting with nobody holding it."""
+    real_issue = QueueEngine.issue
+    calls = {"n": 0}
+
+    def flaky_issue(self: QueueEngine, *args: Any, **kwargs: Any) -> Any:
+        result = real_issue(self, *args, **kwargs)  # writes the ticket, then fails
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("simulated failure after the ticket was written")
+        return result
+
+    monkeypatch.setattr(QueueEngine, "issue", flaky_issue)
+    kiosk = started(device_link(server.config, broker, "kiosk-1", tmp_path))
+    try:
+        first = request_ticket(kiosk, "tp")
+        second = request_ticket(kiosk, "tp")
+    finally:
+        kiosk.stop()
+    assert first.ok and second.ok
+    assert (first.ticket.number, second.ticket.number) == ("A001", "A002")  # type: ignore[union-attr]
+    with server.db.read() as s:
+        numbers = sorted(s.scalars(select(TicketRow.number)))
+    assert numbers == ["A001", "A002"]
