@@ -183,6 +183,44 @@ def user_add(
     typer.echo(f"đã tạo / created {user.username} ({user.role})")
 
 
+@user_app.command("hash-pin")
+def user_hash_pin(
+    pin_stdin: Annotated[
+        bool, typer.Option(help="Đọc mã PIN từ stdin / read it from stdin")
+    ] = False,
+) -> None:
+    """Mã hoá mã PIN quản trị của kiosk/bảng đánh giá / hash a device admin PIN.
+
+    Paste the printed hash into the device YAML as ``screen.admin_pin_hash``.
+    """
+    from server.passwords import hash_user_password
+
+    pin = sys.stdin.readline().strip() if pin_stdin else getpass.getpass("Mã PIN / PIN: ")
+    if not pin.isdigit() or not 4 <= len(pin) <= 12:
+        typer.echo("mã PIN phải gồm 4–12 chữ số / the PIN must be 4–12 digits", err=True)
+        raise typer.Exit(2)
+    typer.echo(hash_user_password(pin))
+
+
+@app.command()
+def kiosk(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="Tệp cấu hình kiosk / kiosk YAML")
+    ] = Path("config/kiosk.yaml"),
+    log_level: Annotated[str, typer.Option(help="debug | info | warning")] = "info",
+) -> None:
+    """Máy lấy số (màn hình cảm ứng) / the touchscreen kiosk."""
+    from kiosk.main import run
+    from touch_ui.device_config import DeviceConfigError
+
+    _setup_logging(log_level)
+    try:
+        run(config)
+    except DeviceConfigError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(2) from None
+
+
 def _mount_optional() -> None:
     """Sub-commands of packages that may not be installed on every machine."""
     try:

@@ -122,6 +122,8 @@ class MqttLink:
         self._reply_topics: set[str] = set()
         self._on_connect_hooks: list[Callable[[], None]] = []
         self._last_server_boot: str | None = None
+        #: Set while the retained ``server/status`` says the server is online.
+        self.server_online = threading.Event()
         self._outbox = Outbox(outbox_path) if outbox_path else None
         self._mid_lock = threading.Lock()
         self._mid_to_msg: dict[int, str] = {}
@@ -489,6 +491,10 @@ class MqttLink:
             data = json.loads(msg.payload)
         except ValueError:
             return
+        if data.get("state") == "online":
+            self.server_online.set()
+        else:
+            self.server_online.clear()
         if data.get("state") == "online" and data.get("boot_id") != self._last_server_boot:
             first = self._last_server_boot is None
             self._last_server_boot = data.get("boot_id")

@@ -214,17 +214,44 @@ class TicketResponse(ServerMessage):
 
 
 class ReserveBlock(_Tolerant):
+    """Numbers ``prefix + first`` … ``prefix + last`` of one service, for one kiosk, today."""
+
     service: ServiceCode
+    prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]
     first: NonNegative
     last: NonNegative
 
 
+class ServiceInfo(_Tolerant):
+    code: ServiceCode
+    name: ShortText
+    name_en: ShortText = ""
+    prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]
+
+
+class PriorityInfo(_Tolerant):
+    code: Identifier
+    name: ShortText
+    name_en: ShortText = ""
+
+
 class ReserveBlocks(ServerMessage):
-    """Retained: numbers a kiosk may issue today while it cannot reach the server."""
+    """Retained ``kiosk/{id}/reserve``: what a kiosk needs to serve citizens on its own.
+
+    The reserve number blocks it may issue today while it cannot reach the server, and
+    the catalogue (office, services, priority categories) so that a kiosk started while
+    the server is down still shows its buttons. The kiosk keeps the last copy on disk.
+    """
 
     kiosk_id: Identifier
     day: date
     blocks: list[ReserveBlock]
+    office_name: ShortText = ""
+    office_name_en: ShortText = ""
+    #: Base of the QR link printed on tickets ("follow the queue, rate the visit").
+    public_url: Text300 = ""
+    services: list[ServiceInfo] = Field(default_factory=list)
+    priorities: list[PriorityInfo] = Field(default_factory=list)
 
 
 class ClerkInfo(_Tolerant):

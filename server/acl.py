@@ -2,11 +2,14 @@
 the Mosquitto ACL file written by ``motcua broker-config``.
 
 * the server reads and writes everything of its site;
-* a kiosk publishes only under ``kiosk/{its id}/…`` and its own ``device/{id}/…``;
+* a kiosk publishes only its requests, offline tickets and ratings under
+  ``kiosk/{its id}/…`` and its own ``device/{id}/…``; it reads ``kiosk/{its id}/…``
+  (answers, its retained reserve), which only the server writes;
 * a pad publishes only to ``desk/{its desk}/rating`` and its own device topics;
 * boards and monitors only read (and report their own status); desk statistics are
   public inside the office (DESIGN: "server → anyone"), the ratings themselves are not;
-* only the server writes state, stats, queue and board topics.
+* only the server writes state, stats, queue and board topics, ticket answers and the
+  kiosks' reserve.
 """
 
 from __future__ import annotations
@@ -49,7 +52,10 @@ def rules_for(config: SiteConfig, username: str) -> list[Rule]:
     if dev.kind == "kiosk":
         return [
             *own,
-            Rule("readwrite", f"{root}/kiosk/{dev.id}/#"),
+            Rule("read", f"{root}/kiosk/{dev.id}/#"),
+            Rule("write", f"{root}/kiosk/{dev.id}/ticket/request"),
+            Rule("write", f"{root}/kiosk/{dev.id}/ticket/offline"),
+            Rule("write", f"{root}/kiosk/{dev.id}/rating"),
             Rule("read", f"{root}/queue/#"),
             Rule("read", f"{root}/desk/+/state"),
             Rule("read", f"{root}/desk/+/stats"),

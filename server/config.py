@@ -153,6 +153,19 @@ class RatingSettings(_Model):
         return SCALES[self.scale]
 
 
+class OfflineSettings(_Model):
+    """Reserve numbers ("số dự phòng") a kiosk may issue on its own while it cannot reach
+    the server (issue 4). Every kiosk gets, per service and per local day, a block of
+    ``block_size`` numbers inside the reserve zone
+    ``[reserve_first, reserve_first + block_size × kiosks - 1]``; online numbering skips
+    the zone, so an offline number never collides with an online one."""
+
+    #: First number of the reserve zone (A500 with the default).
+    reserve_first: int = Field(default=500, ge=1, le=9000)
+    #: Numbers per kiosk, per service, per day.
+    block_size: int = Field(default=30, ge=1, le=500)
+
+
 class HttpSettings(_Model):
     host: str = "0.0.0.0"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -195,6 +208,7 @@ class SiteConfig(_Model):
     priorities: list[Priority] = Field(default_factory=list)
     calling: CallingPolicy = CallingPolicy()
     rating: RatingSettings = RatingSettings()
+    offline: OfflineSettings = OfflineSettings()
     targets: dict[int, Percent] = Field(default_factory=lambda: dict(DEFAULT_TARGETS))
 
     @model_validator(mode="after")
@@ -237,6 +251,14 @@ class SiteConfig(_Model):
                     )
                 else:
                     pads[dev.desk] = dev.id
+        kiosks = sum(1 for d in self.devices if d.kind == "kiosk")
+        zone_end = self.offline.reserve_first + self.offline.block_size * kiosks - 1
+        if zone_end > 9999:
+            problems.append(
+                f"offline: the reserve zone {self.offline.reserve_first}…{zone_end} "
+                f"({kiosks} kiosks × block_size {self.offline.block_size}) goes past 9999; "
+                "lower offline.reserve_first or offline.block_size"
+            )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -274,6 +296,18 @@ class SiteConfig(_Model):
     @cached_property
     def pad_of_desk(self) -> dict[str, str]:
         return {d.desk: d.id for d in self.devices if d.kind == "pad" and d.desk}
+
+    @cached_property
+    def kiosk_ids(self) -> list[str]:
+        """The kiosks, in configuration order."""
+        return [d.id for d in self.devices if d.kind == "kiosk"]
+
+    @cached_property
+    def reserve_zone(self) -> tuple[int, int]:
+        """``(first, last)`` of the reserve numbers (offline kiosks), per service and day;
+        empty (``last < first``) without kiosks. Online numbering skips it."""
+        first = self.offline.reserve_first
+        return first, first + self.offline.block_size * len(self.kiosk_ids) - 1
 
     def desks_serving(self, service: str) -> list[Desk]:
         return [d for d in self.desks if service in d.services]

@@ -46,6 +46,7 @@ from protocol.messages import (
     DeviceHealth,
     DeviceStatus,
     InvalidMessage,
+    OfflineTicket,
     Receipt,
     Refusal,
     Rejected,
@@ -408,11 +409,11 @@ class Gateway:
         if kind is TopicKind.TICKET_REQUEST:
             self._ticket_request(s, item, ident, out, changes)
         elif kind is TopicKind.DEVICE_STATUS:
-            self._device_status(s, item, ident)
+            self._device_status(s, item, ident, changes)
         elif kind is TopicKind.DEVICE_HEALTH:
             self._device_health(s, item, ident)
         elif kind is TopicKind.TICKET_OFFLINE:
-            raise Refused("not_supported", "offline ticket merging is not enabled on this server")
+            self._offline_ticket(s, item, ident, out, changes)
         else:
             raise Refused("unknown_topic", f"the server does not accept {kind.value} messages")
 
@@ -498,6 +499,33 @@ class Gateway:
         s.execute(_STORE_RESPONSE, {"b_msg_id": req.msg_id, "b_response": stored})
         out.seen[req.msg_id] = _SeenRow(req.msg_id, stored)
         out.replies.append((reply_topic, response.to_json()))
+
+    def _offline_ticket(
+        self, s: Session, item: Inbound, kiosk_id: str, out: _Outcome, changes: Changes
+    ) -> None:
+        """A number the kiosk issued from its reserve block while it could not reach us,
+        delivered by its outbox: merged into the queue at its issue time (see
+        `QueueEngine.merge_offline`). Refused or not, the kiosk gets a receipt, so its
+        outbox does not send it again."""
+        msg: OfflineTicket = self._decode(OfflineTicket, item)
+        self._check_device(msg.device_id, kiosk_id, "kiosk")
+        if self._seen(s, msg.msg_id, out) is not None:
+            raise Refused("duplicate", f"msg_id {msg.msg_id} already processed")
+        claimed = s.execute(
+            self._claim,
+            {
+                "msg_id": msg.msg_id,
+                "kind": "offline_ticket",
+                "device_id": kiosk_id,
+                "received_at": item.received_at,
+            },
+        ).first()
+        if claimed is None:
+            raise Refused("duplicate", f"msg_id {msg.msg_id} is being processed by another server")
+        try:
+            self.engine.merge_offline(s, kiosk_id, msg, item.received_at, changes)
+        except QueueError as e:
+            raise Refused(e.code, e.message_en or e.message) from None
 
     def _answer_refusal(self, item: Inbound, r: Refused, out: _Outcome) -> None:
         """Tell a kiosk why its ticket request was refused (it would otherwise wait for
@@ -601,7 +629,7 @@ class Gateway:
             s.add(row)
         return row
 
-    def _device_status(self, s: Session, item: Inbound, device_id: str) -> None:
+    def _device_status(self, s: Session, item: Inbound, device_id: str, changes: Changes) -> None:
         status: DeviceStatus = self._decode(DeviceStatus, item)
         if status.device_id != device_id:
             raise Refused(
@@ -616,6 +644,8 @@ class Gateway:
         row.boot_id = boot
         row.status_since = status.since if status.state == "online" else item.received_at
         row.last_seen = item.received_at
+        if status.state == "online" and self.config.device_by_id[device_id].kind == "kiosk":
+            changes.reserves.add(device_id)  # a kiosk back online gets today's reserve again
 
     def _device_health(self, s: Session, item: Inbound, device_id: str) -> None:
         health: DeviceHealth = self._decode(DeviceHealth, item)

@@ -5,6 +5,12 @@ their own, so recomputing statistics never delays ingest or acknowledgements. Bo
 calls go out at once; queue and desk state at most every STATE_EVERY_S and desk
 statistics at most every STATS_EVERY_S, each time rebuilt from the database, so what
 devices see is what was committed.
+
+The kiosks' retained reserve (``kiosk/{id}/reserve``: today's offline number blocks and
+the catalogue) goes out at once too, allocating the blocks if needed: for every kiosk
+whenever the server (re)connects to the broker and when the local day changes (the
+thread wakes at least every DAY_CHECK_S to notice), and for one kiosk when it comes
+online. A reserve that could not be built (database down) is retried RESERVE_RETRY_S later.
 """
 
 from __future__ import annotations
@@ -29,6 +35,11 @@ log = logging.getLogger(__name__)
 Listener = Callable[[str, BaseModel], None]
 STATE_EVERY_S = 0.2
 STATS_EVERY_S = 1.0
+#: The thread wakes at least this often to notice a new local day (new reserve blocks,
+#: queues starting again from 1).
+DAY_CHECK_S = 60.0
+#: A reserve that could not be built (database down) is tried again after this long.
+RESERVE_RETRY_S = 10.0
 #: Under load, wait at least this many times the last round's duration before the next
 #: one, so rebuilding state takes at most a fifth of the time and ingest keeps the rest.
 BACKOFF_FACTOR = 4.0
@@ -53,6 +64,10 @@ class StatePublisher:
         self._next_stats = 0.0
         self._last_state_s = 0.0
         self._last_stats_s = 0.0
+        self._day = engine.today()
+        #: Kiosks whose reserve failed to publish; retried at the next wake.
+        self._retry_reserves: set[str] = set()
+        self._retry_at = 0.0
 
     # ------------------------------------------------------------------ thread
 
@@ -83,12 +98,14 @@ class StatePublisher:
             services={s.code for s in self.config.services},
             desks={d.id for d in self.config.desks},
             stats={d.id for d in self.config.desks},
+            reserves=set(self.config.kiosk_ids),
         )
 
     def _take_due(self, force: bool = False) -> Changes:
         now = time.monotonic()
         p, out = self._pending, Changes()
         out.calls, p.calls = p.calls, []
+        out.reserves, p.reserves = p.reserves, set()
         if (p.services or p.desks) and (force or now >= self._next_state):
             out.services, out.desks, p.services, p.desks = p.services, p.desks, set(), set()
             self._next_state = now + max(STATE_EVERY_S, BACKOFF_FACTOR * self._last_state_s)
@@ -99,7 +116,7 @@ class StatePublisher:
 
     def _wait_s(self) -> float | None:
         p, due = self._pending, []
-        if p.calls:
+        if p.calls or p.reserves:
             return 0.0
         if p.services or p.desks:
             due.append(self._next_state)
@@ -111,10 +128,14 @@ class StatePublisher:
         while True:
             with self._cond:
                 while not self._stop:
+                    self._check_day()
                     wait = self._wait_s()
                     if wait == 0.0:
                         break
-                    self._cond.wait(wait)
+                    limit = DAY_CHECK_S
+                    if self._retry_reserves:
+                        limit = min(limit, max(0.05, self._retry_at - time.monotonic()))
+                    self._cond.wait(limit if wait is None else min(wait, limit))
                 if self._stop:
                     return
                 due = self._take_due()
@@ -122,6 +143,17 @@ class StatePublisher:
                 self.publish(due)
             except Exception:
                 log.exception("publishing state failed")
+
+    def _check_day(self) -> None:
+        """Under the lock: a new local day republishes everything (new reserve blocks,
+        queues from 1); reserves that failed are tried again."""
+        today = self.engine.today()
+        if today != self._day:
+            self._day = today
+            self._pending.merge(self.everything())
+        if self._retry_reserves and time.monotonic() >= self._retry_at:
+            self._pending.reserves |= self._retry_reserves
+            self._retry_reserves = set()
 
     def flush(self) -> None:
         """Publish everything pending now."""
@@ -135,6 +167,17 @@ class StatePublisher:
         if not changes:
             return
         out: list[tuple[str, BaseModel, bool]] = []
+        for kiosk_id in sorted(changes.reserves):
+            try:
+                with self.db.write() as s:
+                    reserve = self.engine.reserve_blocks(s, kiosk_id)
+            except Exception:
+                log.exception("reserve of %s not published; retried later", kiosk_id)
+                with self._cond:
+                    self._retry_reserves.add(kiosk_id)
+                    self._retry_at = time.monotonic() + RESERVE_RETRY_S
+                continue
+            out.append((self.topics.kiosk_reserve(kiosk_id), reserve, True))
         started = time.monotonic()
         with self.db.read() as s:
             for ticket_id in changes.calls:

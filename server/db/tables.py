@@ -96,6 +96,28 @@ class CounterRow(Base):
     last_seq: Mapped[int] = mapped_column(Integer)
 
 
+class ReserveBlockRow(Base):
+    """Numbers ``first``…``last`` of one service that one kiosk may issue on its own
+    (while it cannot reach the server) on one local day. Allocated in request order;
+    never changed afterwards."""
+
+    __tablename__ = "reserve_blocks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    site: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)
+    service: Mapped[str] = mapped_column(String(16))
+    kiosk_id: Mapped[str] = mapped_column(String(32))
+    first: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer)
+    allocated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("site", "day", "service", "kiosk_id", name="uq_reserve_kiosk"),
+        UniqueConstraint("site", "day", "service", "first", name="uq_reserve_first"),
+    )
+
+
 class DeskRow(Base):
     """Current state of a desk (who is logged in, paused, the ticket in hand)."""
 

@@ -271,6 +271,9 @@ def _ticket_json(ticket: Any) -> dict[str, Any] | None:
         "number": ticket.number,
         "service": ticket.service,
         "state": ticket.state,
+        "issued_at": ticket.issued_at.isoformat(),
+        #: Issued by a kiosk from its reserve while it could not reach the server.
+        "offline": bool(ticket.offline),
     }
 
 

@@ -5,17 +5,24 @@
 Every transition appends a `TicketEventRow`; the `TicketRow` holds the current state.
 Methods work inside a caller's write transaction and record what changed in a
 `Changes`, which the caller publishes after the commit.
+
+Offline kiosks (issue 4): `reserve_blocks` allocates each kiosk, per service and local
+day, a block of reserve numbers it may issue on its own while it cannot reach the server
+(online numbering skips that zone, see `server.queue.numbering`); `merge_offline` takes
+such a number into the queue when the kiosk's outbox delivers it, at its issue time.
 """
 
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from protocol.messages import (
@@ -23,14 +30,19 @@ from protocol.messages import (
     ClerkInfo,
     DeskState,
     IssuedTicket,
+    OfflineTicket,
+    PriorityInfo,
     QueueState,
+    ReserveBlock,
+    ReserveBlocks,
+    ServiceInfo,
     TicketInHand,
 )
 from server.config import CallingPolicy, SiteConfig
-from server.db.tables import DeskEventRow, DeskRow, TicketEventRow, TicketRow
+from server.db.tables import DeskEventRow, DeskRow, ReserveBlockRow, TicketEventRow, TicketRow
 from server.queue import eta, policy
 from server.queue.numbering import format_number, next_seq
-from server.timeutil import local_day, now_utc
+from server.timeutil import day_bounds_utc, local_day, now_utc
 
 WAITING = "issued"
 IN_HAND = ("called", "serving")
@@ -56,15 +68,18 @@ class Changes:
     desks: set[str] = field(default_factory=set)
     stats: set[str] = field(default_factory=set)
     calls: list[uuid.UUID] = field(default_factory=list)
+    #: Kiosks whose retained ``kiosk/{id}/reserve`` must be (allocated and) published.
+    reserves: set[str] = field(default_factory=set)
 
     def merge(self, other: Changes) -> None:
         self.services |= other.services
         self.desks |= other.desks
         self.stats |= other.stats
         self.calls.extend(other.calls)
+        self.reserves |= other.reserves
 
     def __bool__(self) -> bool:
-        return bool(self.services or self.desks or self.stats or self.calls)
+        return bool(self.services or self.desks or self.stats or self.calls or self.reserves)
 
 
 @dataclass
@@ -140,6 +155,9 @@ class QueueEngine:
         self.config = config
         self.site = config.site.code
         self.clock = clock
+        first, last = config.reserve_zone
+        #: Online numbering skips the reserve zone (None: no kiosks, no zone).
+        self._zone: tuple[int, int] | None = (first, last) if last >= first else None
 
     # ------------------------------------------------------------------ helpers
 
@@ -275,7 +293,7 @@ class QueueEngine:
             if snapshots is not None:
                 snapshots[service] = snap
         ahead, eta_min = snap.estimate(priority is not None, self.config.calling)
-        seq = next_seq(s, self.site, service, day)
+        seq = next_seq(s, self.site, service, day, self._zone)
         ticket_id = uuid.uuid4()
         number = format_number(svc.prefix, seq)
         # Core inserts: this is the hot path of every kiosk press.
@@ -320,6 +338,220 @@ class QueueEngine:
             issued_at=at,
             day=day,
         )
+
+    # ------------------------------------------------------------------ offline reserve
+
+    def reserve_blocks(self, s: Session, kiosk_id: str, day: date | None = None) -> ReserveBlocks:
+        """The retained ``kiosk/{id}/reserve`` message of a kiosk for a local day (today by
+        default): one block per service, allocated now (in this transaction) if missing,
+        plus the catalogue a kiosk needs to show its buttons with the server down.
+
+        Blocks of a (day, service) are handed out in request order: the n-th kiosk to ask
+        gets ``reserve_first + n × block_size`` … ``+ block_size - 1``. Two server
+        processes allocating at once meet on the table's unique keys and retry.
+        """
+        if kiosk_id not in self.config.kiosk_ids:
+            raise QueueError(
+                "unknown_device", f"Không có ki-ốt “{kiosk_id}”", f"unknown kiosk {kiosk_id!r}", 404
+            )
+        day = day or self.today()
+        have = {
+            r.service: r
+            for r in s.scalars(
+                select(ReserveBlockRow).where(
+                    ReserveBlockRow.site == self.site,
+                    ReserveBlockRow.day == day,
+                    ReserveBlockRow.kiosk_id == kiosk_id,
+                )
+            )
+        }
+        if len(have) < len(self.config.services) and s.get_bind().dialect.name == "postgresql":
+            # Server processes allocating the same day queue here instead of colliding on
+            # the unique keys again and again (the retry below remains the safety net).
+            # SQLite writers are serialised by BEGIN IMMEDIATE already.
+            key = zlib.crc32(f"motcua-reserve/{self.site}/{day.isoformat()}".encode())
+            s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        blocks = []
+        for svc in self.config.services:
+            row = have.get(svc.code) or self._allocate_block(s, kiosk_id, svc.code, day)
+            if row is not None:
+                blocks.append(
+                    ReserveBlock(
+                        service=svc.code, prefix=svc.prefix, first=row.first, last=row.last
+                    )
+                )
+        info = self.config.site
+        return ReserveBlocks(
+            kiosk_id=kiosk_id,
+            day=day,
+            blocks=blocks,
+            office_name=info.name,
+            office_name_en=info.name_en,
+            public_url=info.public_url,
+            services=[
+                ServiceInfo(code=v.code, name=v.name, name_en=v.name_en, prefix=v.prefix)
+                for v in self.config.services
+            ],
+            priorities=[
+                PriorityInfo(code=p.code, name=p.name, name_en=p.name_en)
+                for p in self.config.priorities
+            ],
+        )
+
+    def _allocate_block(
+        self, s: Session, kiosk_id: str, service: str, day: date
+    ) -> ReserveBlockRow | None:
+        """A new block for the kiosk: the lowest free slot of the zone (= the number of
+        blocks already allocated that day, as blocks are never removed). ``None`` if the
+        zone is full (only after kiosks were added to the configuration during the day)."""
+        size = self.config.offline.block_size
+        zone_first, zone_last = self.config.reserve_zone
+        slots = (zone_last - zone_first + 1) // size
+        where = (
+            ReserveBlockRow.site == self.site,
+            ReserveBlockRow.day == day,
+            ReserveBlockRow.service == service,
+        )
+        for _attempt in range(20):
+            mine = s.scalar(
+                select(ReserveBlockRow).where(*where, ReserveBlockRow.kiosk_id == kiosk_id)
+            )
+            if mine is not None:  # another server process allocated it meanwhile
+                return mine
+            taken = set(s.scalars(select(ReserveBlockRow.first).where(*where)))
+            free = [i for i in range(slots) if zone_first + i * size not in taken]
+            if not free:
+                return None
+            first = zone_first + free[0] * size
+            row = ReserveBlockRow(
+                site=self.site,
+                day=day,
+                service=service,
+                kiosk_id=kiosk_id,
+                first=first,
+                last=first + size - 1,
+                allocated_at=self.clock(),
+            )
+            try:
+                with s.begin_nested():
+                    s.add(row)
+                    s.flush()
+            except IntegrityError:  # a concurrent server took this slot (or ours): again
+                continue
+            return row
+        raise RuntimeError(f"could not allocate a reserve block for {kiosk_id}/{service}/{day}")
+
+    def merge_offline(
+        self,
+        s: Session,
+        kiosk_id: str,
+        ticket: OfflineTicket,
+        received_at: datetime,
+        changes: Changes,
+    ) -> TicketRow:
+        """Take a number a kiosk issued from its reserve while offline into the queue.
+
+        The number must lie in the block allocated to *that* kiosk for the ticket's day and
+        service (else ``not_in_reserve``); a ticket id or a (day, service, number) already
+        stored is ``duplicate_ticket``. The ticket waits at its issue time — the kiosk's
+        clock, but never later than its arrival here (a kiosk clock running ahead must not
+        jump the queue) and inside its day — so the queue, ordered by issue time, merges
+        offline and online tickets in the order citizens took them. A ticket of an earlier
+        day (delivered after its day ended) is stored for the record, already cancelled
+        like the tickets `close_previous_days` closes.
+        """
+        svc = self.check_request(ticket.service, ticket.priority)
+        seq = self._reserve_seq(ticket.number, svc.prefix)
+        block = s.scalar(
+            select(ReserveBlockRow).where(
+                ReserveBlockRow.site == self.site,
+                ReserveBlockRow.day == ticket.day,
+                ReserveBlockRow.service == ticket.service,
+                ReserveBlockRow.kiosk_id == kiosk_id,
+            )
+        )
+        if seq is None or block is None or not block.first <= seq <= block.last:
+            have = f"{svc.prefix}{block.first}…{svc.prefix}{block.last}" if block else "no block"
+            raise QueueError(
+                "not_in_reserve",
+                f"Số {ticket.number} không thuộc khối số dự phòng của ki-ốt này",
+                f"{ticket.number} is not in the reserve block of {kiosk_id} for "
+                f"{ticket.service} on {ticket.day} ({have})",
+            )
+        duplicate = s.get(TicketRow, ticket.ticket_id) is not None or (
+            s.scalar(
+                select(TicketRow.id)
+                .where(
+                    TicketRow.site == self.site,
+                    TicketRow.day == ticket.day,
+                    TicketRow.service == ticket.service,
+                    TicketRow.number == ticket.number,
+                )
+                .limit(1)
+            )
+            is not None
+        )
+        if duplicate:
+            raise QueueError(
+                "duplicate_ticket",
+                f"Số {ticket.number} đã được ghi nhận",
+                f"ticket {ticket.ticket_id} / {ticket.number} of {ticket.day} is already stored",
+            )
+        start, end = day_bounds_utc(ticket.day, self.config.tz)
+        issued_at = min(ticket.issued_at, received_at)
+        issued_at = max(start, min(issued_at, end - timedelta(microseconds=1)))
+        now = self.clock()
+        past = ticket.day < self.today(now)
+        row = TicketRow(
+            id=ticket.ticket_id,
+            site=self.site,
+            service=ticket.service,
+            day=ticket.day,
+            seq=seq,
+            number=ticket.number,
+            priority=ticket.priority,
+            state="cancelled" if past else WAITING,
+            issued_at=issued_at,
+            ended_at=now if past else None,
+            recall_count=0,
+            kiosk_id=kiosk_id,
+            offline=True,
+        )
+        try:
+            with s.begin_nested():
+                s.add(row)
+                self._event(
+                    s,
+                    row,
+                    "issued",
+                    issued_at,
+                    {
+                        "kiosk_id": kiosk_id,
+                        "offline": True,
+                        "kiosk_issued_at": ticket.issued_at.isoformat(),
+                        "received_at": received_at.isoformat(),
+                    },
+                )
+                if past:
+                    self._event(s, row, "cancelled", now, {"reason": "day_closed"})
+                s.flush()
+        except IntegrityError:  # the same number stored by a concurrent server process
+            raise QueueError(
+                "duplicate_ticket",
+                f"Số {ticket.number} đã được ghi nhận",
+                f"{ticket.number} of {ticket.day} was stored concurrently",
+            ) from None
+        changes.services.add(ticket.service)
+        return row
+
+    def _reserve_seq(self, number: str, prefix: str) -> int | None:
+        """The counter of ``number`` if it is ``prefix`` + a number written the way the
+        server writes it (``A505``, not ``A0505``), else ``None``."""
+        digits = number[len(prefix) :]
+        if not number.startswith(prefix) or not digits.isdigit():
+            return None
+        seq = int(digits)
+        return seq if format_number(prefix, seq) == number else None
 
     # ------------------------------------------------------------------ estimates
 

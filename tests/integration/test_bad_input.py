@@ -464,17 +464,34 @@ def _replayed_request(env: Env) -> Probe:
     return probe
 
 
-def _offline_ticket(env: Env) -> Probe:
+def _offline(env: Env, number: str) -> Probe:
     msg = OfflineTicket(
         device_id="kiosk-1",
         sent_at=_now(),
         ticket_id=uuid.uuid4(),
-        number="A801",
+        number=number,
         service="tp",
         issued_at=_now(),
         day=local_day(_now(), env.site.tz),
     )
     return Probe(env.kiosk, env.topics.ticket_offline("kiosk-1"), msg.to_json(), str(msg.msg_id))
+
+
+def _reserve_first(env: Env, kiosk: str) -> int:
+    """First number of ``kiosk``'s reserve block of Tư pháp today (allocated at start-up)."""
+    with env.rt.db.write() as s:
+        reserve = env.rt.engine.reserve_blocks(s, kiosk)
+    return next(b.first for b in reserve.blocks if b.service == "tp")
+
+
+def _offline_outside_reserve(env: Env) -> Probe:
+    """An offline ticket with a number no kiosk was given (past the reserve zone)."""
+    return _offline(env, f"A{env.site.reserve_zone[1] + 1}")
+
+
+def _offline_other_kiosks_block(env: Env) -> Probe:
+    """kiosk-1 claims a number of kiosk-2's block."""
+    return _offline(env, f"A{_reserve_first(env, 'kiosk-2')}")
 
 
 # --- ratings from pad-q1 on desk/q1/rating --------------------------------------------
@@ -739,7 +756,8 @@ CASES = [
     Case("request_device_id_not_topic_id", "device_mismatch", _request_device_mismatch),
     Case("stale_ticket_request", "request_expired", _stale_request),
     Case("replayed_ticket_request", "duplicate", _replayed_request),
-    Case("offline_ticket", "not_supported", _offline_ticket),
+    Case("offline_ticket_outside_reserve", "not_in_reserve", _offline_outside_reserve),
+    Case("offline_ticket_other_kiosks_block", "not_in_reserve", _offline_other_kiosks_block),
     Case("rating_unknown_ticket", "unknown_ticket", _unknown_ticket),
     Case("rating_ticket_only_called", "ticket_not_done", _not_done),
     Case("second_rating_same_ticket", "already_rated", _already_rated),

@@ -34,7 +34,7 @@ from fastapi.testclient import TestClient
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
 
-from protocol.messages import DeskState, QueueState, TicketRequest
+from protocol.messages import DeskState, QueueState, ReserveBlocks, TicketRequest
 from server.acl import Rule, filter_covered, may_publish, may_subscribe, rules_for, topic_matches
 from server.broker_config import acl_text, password_lines, write_mosquitto
 from server.config import SiteConfig
@@ -319,6 +319,43 @@ def test_devices_cannot_write_server_state(
         monitor.stop()
 
 
+def test_kiosk_reads_only_its_own_reserve_and_cannot_forge_it(
+    server: ServerRuntime, broker: Broker
+) -> None:
+    """A kiosk gets its retained reserve from the server; a forged retained reserve from
+    the kiosk itself never replaces it, and another kiosk cannot read it."""
+    topics = server.config.topics
+    kiosk1 = RawClient(broker, "kiosk-1", device_password("kiosk-1")).connected()
+    spy = RawClient(broker, "kiosk-2", device_password("kiosk-2")).connected()
+    fresh: RawClient | None = None
+    try:
+        assert granted(kiosk1.subscribe(topics.kiosk_reserve("kiosk-1")))
+        _, original, _ = kiosk1.wait_for(lambda t, p, r: t == topics.kiosk_reserve("kiosk-1"))
+        assert ReserveBlocks.model_validate_json(original).kiosk_id == "kiosk-1"
+
+        fake = json.dumps({"schema": 1, "mark": MARK, "kiosk_id": "kiosk-1"}).encode()
+        kiosk1.publish(topics.kiosk_reserve("kiosk-1"), fake, retain=True)
+        kiosk1.publish(topics.kiosk_reserve("kiosk-2"), fake, retain=True)
+
+        fresh = RawClient(broker, "kiosk-1", device_password("kiosk-1")).connected()
+        assert granted(fresh.subscribe(topics.kiosk_reserve("kiosk-1")))
+        _, got, _ = fresh.wait_for(lambda t, p, r: t == topics.kiosk_reserve("kiosk-1"))
+        assert MARK.encode() not in got
+        assert ReserveBlocks.model_validate_json(got).blocks
+
+        # kiosk-2 asks for kiosk-1's reserve (Mosquitto grants and filters, amqtt refuses),
+        # then for its own: the positive control arrives, kiosk-1's never does.
+        spy.subscribe(topics.kiosk_reserve("kiosk-1"))
+        assert granted(spy.subscribe(topics.kiosk_reserve("kiosk-2")))
+        _, own, _ = spy.wait_for(lambda t, p, r: t == topics.kiosk_reserve("kiosk-2"))
+        assert MARK.encode() not in own
+        assert ReserveBlocks.model_validate_json(own).kiosk_id == "kiosk-2"
+        assert [t for t, _, _ in spy.messages() if t == topics.kiosk_reserve("kiosk-1")] == []
+    finally:
+        for c in (kiosk1, spy, *([fresh] if fresh else [])):
+            c.stop()
+
+
 def test_kiosk_cannot_read_another_kiosks_answers(server: ServerRuntime, broker: Broker) -> None:
     """kiosk-2 subscribing to kiosk-1's response topic (exactly, by wildcard, or ``#``)
     receives nothing of kiosk-1's, while kiosk-1 gets its answer and kiosk-2 its own."""
@@ -479,6 +516,11 @@ def test_rules_for_each_kind_of_account(site: SiteConfig) -> None:
         assert may_subscribe(kiosk, f), f
     assert not may_publish(kiosk, topics.ticket_request("kiosk-2"))
     assert not may_publish(kiosk, topics.device_status("kiosk-2"))
+    # A kiosk reads its answers and its retained reserve; only the server writes them.
+    assert not may_publish(kiosk, topics.kiosk_reserve("kiosk-1"))
+    assert not may_publish(kiosk, topics.ticket_response("kiosk-1"))
+    assert may_subscribe(kiosk, f"{root}/kiosk/kiosk-1/#")
+    assert not may_subscribe(kiosk, topics.kiosk_reserve("kiosk-2"))
     assert not may_subscribe(kiosk, topics.ticket_response("kiosk-2"))
     assert not may_subscribe(kiosk, f"{root}/kiosk/+/ticket/response")
     assert not may_subscribe(kiosk, f"{root}/#")
@@ -534,6 +576,9 @@ def test_only_the_server_writes_state_stats_queue_board_and_server_topics(
             assert not may_publish(rules, topics.device_status(other.id)), (dev.id, other.id)
             if other.kind == "kiosk":
                 assert not may_publish(rules, topics.ticket_request(other.id)), (dev.id, other.id)
+        if dev.kind == "kiosk":  # its own reserve and answers are the server's to write
+            for t in (topics.kiosk_reserve(dev.id), topics.ticket_response(dev.id)):
+                assert not may_publish(rules, t), (dev.id, t)
             if other.kind == "pad" and other.desk != dev.desk:
                 assert not may_publish(rules, topics.desk_rating(other.desk or "")), dev.id
     server_rules = rules_for(site, "server")
@@ -593,7 +638,10 @@ def test_mosquitto_files(site: SiteConfig, tmp_path: Path) -> None:
     for user, lines in blocks.items():
         assert lines == [(r.access, r.topic) for r in rules_for(site, user)], user
     root = site.topics.root
-    assert ("readwrite", f"{root}/kiosk/kiosk-1/#") in blocks["kiosk-1"]
+    assert ("read", f"{root}/kiosk/kiosk-1/#") in blocks["kiosk-1"]
+    assert ("write", f"{root}/kiosk/kiosk-1/ticket/offline") in blocks["kiosk-1"]
+    kiosk_writes = [t for a, t in blocks["kiosk-1"] if a != "read" and "/kiosk/" in t]
+    assert all(not t.endswith("/#") and not t.endswith("/reserve") for t in kiosk_writes)
     assert ("write", f"{root}/desk/q1/rating") in blocks["pad-q1"]
     assert ("read", f"{root}/desk/q1/state") in blocks["pad-q1"]
     assert not any("desk/q2" in t for _, t in blocks["pad-q1"])

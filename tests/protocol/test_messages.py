@@ -76,7 +76,7 @@ def samples() -> dict[type[BaseModel], BaseModel]:
         m.ReserveBlocks: m.ReserveBlocks(
             kiosk_id="kiosk-1",
             day=DAY,
-            blocks=[m.ReserveBlock(service="tp", first=900, last=949)],
+            blocks=[m.ReserveBlock(service="tp", prefix="A", first=900, last=949)],
         ),
         m.OfflineTicket: m.OfflineTicket(
             device_id="kiosk-1",

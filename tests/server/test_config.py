@@ -60,6 +60,9 @@ def test_example_describes_a_realistic_vietnamese_one_stop_desk() -> None:
     # The five priority groups of the design, with Vietnamese names.
     assert len(cfg.priorities) == 5 and all(_is_vietnamese(p.name) for p in cfg.priorities)
     assert cfg.rating.scale == 3
+    # Reserve numbers for offline kiosks: 30 per kiosk from 500, clear of a day's numbers.
+    assert (cfg.offline.reserve_first, cfg.offline.block_size) == (500, 30)
+    assert cfg.reserve_zone == (500, 500 + 30 * len(cfg.kiosk_ids) - 1)
     assert cfg.targets == {2021: 85, 2022: 90, 2023: 92, 2024: 95, 2025: 95}
 
 
@@ -157,6 +160,27 @@ MISTAKES = [
         "targets.2026",
         "less than or equal to 100",
         id="target-over-100",
+    ),
+    pytest.param(
+        _set("offline", value={"reserve_first": 9000, "block_size": 600}),
+        "offline.block_size",
+        "less than or equal to 500",
+        id="reserve-block-too-big",
+    ),
+    pytest.param(
+        lambda data: (
+            data["offline"].update(reserve_first=9000, block_size=500),
+            data["devices"].append({**data["devices"][0], "id": "kiosk-9"}),
+        ),
+        "offline",
+        "reserve zone 9000…10499",
+        id="reserve-zone-past-9999",
+    ),
+    pytest.param(
+        _set("offline", "block_size", value=0),
+        "offline.block_size",
+        "greater than or equal to 1",
+        id="reserve-block-size-zero",
     ),
     pytest.param(
         _set("services", value=[]),

@@ -1,0 +1,176 @@
+"""The app shell both touch apps use: kiosk-mode window, idle timeout, language,
+admin exit (long press in the top-left corner + PIN), MQTT → main-thread hand-off."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.popup import Popup
+
+from touch_ui import theme
+from touch_ui.device_config import DeviceConfig
+from touch_ui.i18n import Lang, tr
+from touch_ui.widgets import BigButton, Keypad, Text
+
+log = logging.getLogger(__name__)
+
+#: Hold a finger this long in the top-left corner to ask for the admin PIN.
+ADMIN_HOLD_S = 3.0
+ADMIN_CORNER = 0.08
+
+
+def on_main_thread(fn: Callable[..., Any]) -> Callable[..., None]:
+    """Wrap ``fn`` so that calling it (from any thread) runs it on Kivy's thread."""
+
+    def call(*args: Any, **kw: Any) -> None:
+        Clock.schedule_once(lambda _dt: fn(*args, **kw), 0)
+
+    return call
+
+
+class TouchApp(App):
+    """Base of the kiosk and pad apps."""
+
+    def __init__(self, config: DeviceConfig, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.device_config = config
+        self.lang: Lang = config.screen.language
+        self._last_touch = Clock.get_boottime()
+        self._admin_ev: Any = None
+        self._allow_exit = False
+        self.admin_actions: list[tuple[str, Callable[[], None]]] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def on_start(self) -> None:
+        Window.clearcolor = theme.BACKGROUND
+        Window.bind(on_request_close=self._on_request_close)
+        Window.bind(on_touch_down=self._on_any_touch_down, on_touch_up=self._on_any_touch_up)
+        Clock.schedule_interval(self._check_idle, 1.0)
+
+    def _on_request_close(self, *_a: Any, **_kw: Any) -> bool:
+        """True refuses: in kiosk mode only the admin PIN closes the app."""
+        if self._allow_exit or not self.device_config.screen.kiosk_mode:
+            return False
+        log.info("window close refused (kiosk mode)")
+        return True
+
+    def quit(self) -> None:
+        self._allow_exit = True
+        self.stop()
+
+    def tr(self, key: str, **values: object) -> str:
+        return tr(key, self.lang, **values)
+
+    def switch_language(self) -> None:
+        self.lang = "en" if self.lang == "vi" else "vi"
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Rebuild the screens in the current language (apps override)."""
+
+    # ------------------------------------------------------------------ idle
+
+    def _on_any_touch_down(self, _w: Any, touch: Any) -> bool:
+        self._last_touch = Clock.get_boottime()
+        w, h = Window.size
+        if touch.x < w * ADMIN_CORNER and touch.y > h * (1 - ADMIN_CORNER):
+            self._admin_ev = Clock.schedule_once(lambda _dt: self.ask_admin_pin(), ADMIN_HOLD_S)
+        return False
+
+    def _on_any_touch_up(self, _w: Any, _touch: Any) -> bool:
+        if self._admin_ev is not None:
+            self._admin_ev.cancel()
+            self._admin_ev = None
+        return False
+
+    def idle_for(self) -> float:
+        return Clock.get_boottime() - self._last_touch
+
+    def touched(self) -> None:
+        self._last_touch = Clock.get_boottime()
+
+    def _check_idle(self, _dt: float) -> None:
+        if self.idle_for() >= self.device_config.screen.idle_timeout_s:
+            self.touched()
+            self.on_idle()
+
+    def on_idle(self) -> None:
+        """Nobody touched the screen for ``idle_timeout_s`` (apps override)."""
+
+    # ------------------------------------------------------------------ admin
+
+    def ask_admin_pin(self) -> None:
+        stored = self.device_config.screen.admin_pin_hash
+        if not stored:
+            log.warning("admin gesture ignored: no admin_pin_hash in the device config")
+            return
+        entered: list[str] = []
+        u = theme.unit()
+        box = BoxLayout(orientation="vertical", spacing=u, padding=u)
+        shown = Text(
+            self.tr("admin_pin"), share=4, size_hint_y=None, height=u * 8, color=(1, 1, 1, 1)
+        )
+        popup = Popup(
+            title="", separator_height=0, content=box, size_hint=(0.5, 0.85), auto_dismiss=False
+        )
+
+        def key(k: str) -> None:
+            if k == "ok":
+                if _verify_pin(stored, "".join(entered)):
+                    popup.dismiss()
+                    self.admin_menu()
+                else:
+                    log.warning("wrong admin PIN")
+                    entered.clear()
+                    shown.show(self.tr("admin_wrong"))
+            elif k == "cancel":
+                popup.dismiss()
+            elif k == "clear":
+                entered.clear()
+                shown.show(self.tr("admin_pin"))
+            elif len(entered) < 12:
+                entered.append(k)
+                shown.show("•" * len(entered))
+
+        box.add_widget(shown)
+        box.add_widget(
+            Keypad(
+                key,
+                extra=[
+                    ("clear", self.tr("clear")),
+                    ("cancel", self.tr("admin_cancel")),
+                    ("ok", "OK"),
+                ],
+            )
+        )
+        popup.open()
+
+    def admin_menu(self) -> None:
+        u = theme.unit()
+        box = BoxLayout(orientation="vertical", spacing=u * 2, padding=u * 2)
+        popup = Popup(title="", separator_height=0, content=box, size_hint=(0.5, 0.6))
+        actions = [*self.admin_actions, (self.tr("admin_exit"), self.quit)]
+        for label, action in actions:
+            box.add_widget(
+                BigButton(label, lambda a=action: (popup.dismiss(), a()), tid=f"admin-{label}")
+            )
+        box.add_widget(
+            BigButton(self.tr("admin_cancel"), popup.dismiss, tid="admin-cancel", primary=False)
+        )
+        popup.open()
+
+
+def _verify_pin(stored: str, pin: str) -> bool:
+    try:
+        return PasswordHasher().verify(stored, pin)
+    except (VerificationError, InvalidHashError):
+        return False
