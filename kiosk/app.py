@@ -22,7 +22,14 @@ from kivy.uix.image import Image
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from kiosk.config import KioskConfig
-from kiosk.core import IssuedNumber, KioskCore, KioskRefused, NoNumberAvailable, PrintOutcome
+from kiosk.core import (
+    IssuedNumber,
+    KioskCore,
+    KioskRefused,
+    NoNumberAvailable,
+    PrintOutcome,
+    ServiceButton,
+)
 from touch_ui import theme
 from touch_ui.rating_flow import RatingAnswer, RatingFlow
 from touch_ui.shell import TouchApp, on_main_thread
@@ -142,6 +149,7 @@ class KioskApp(TouchApp):
             Text(self.tr("choose_service"), share=5, bold=True, size_hint_y=None, height=u * 10)
         )
         self.service_grid = GridLayout(cols=2, spacing=u * 2)
+        self._service_buttons: dict[str, BigButton] = {}
         box.add_widget(self.service_grid)
         box.add_widget(
             BigButton(
@@ -155,38 +163,43 @@ class KioskApp(TouchApp):
         self._screen("services").add_widget(box)
         self._fill_services()
 
+    def _service_text(self, svc: ServiceButton) -> str:
+        name = svc.name_en if self.lang == "en" else svc.name
+        if svc.waiting is None:
+            line = ""
+        elif svc.waiting == 0:
+            line = self.tr("waiting_none")
+        else:
+            line = self.tr("waiting_eta", waiting=svc.waiting, eta=svc.eta_minutes or 0)
+        small = int(theme.font(3))
+        return f"[b]{name}[/b]" + (f"\n[size={small}]{line}[/size]" if line else "")
+
     def _fill_services(self) -> None:
+        services = self.core.services()
+        buttons = self._service_buttons
+        if services and [s.code for s in services] == list(buttons):
+            # Only the live counts changed: update the text in place, so a finger
+            # already on a button is not lost by rebuilding it.
+            for svc in services:
+                buttons[svc.code].text = self._service_text(svc)
+            return
         grid = self.service_grid
         grid.clear_widgets()
-        services = self.core.services()
+        buttons.clear()
         if not services:
             grid.add_widget(Text(self.tr("no_services"), share=4))
             return
-        rows = -(-len(services) // 2)
-        height = max(
-            theme.touch_height(), (grid.height or theme.unit() * 60) / rows - theme.unit() * 2
-        )
-        small = int(theme.font(3))
         for svc in services:
-            name = svc.name_en if self.lang == "en" else svc.name
-            if svc.waiting is None:
-                line = ""
-            elif svc.waiting == 0:
-                line = self.tr("waiting_none")
-            else:
-                line = self.tr("waiting_eta", waiting=svc.waiting, eta=svc.eta_minutes or 0)
-            text = f"[b]{name}[/b]" + (f"\n[size={small}]{line}[/size]" if line else "")
-            grid.add_widget(
-                BigButton(
-                    text,
-                    lambda c=svc.code: self._chose_service(c),
-                    tid=f"service-{svc.code}",
-                    share=4.2,
-                    guard=self.guard,
-                    height=height,
-                    size_hint_y=1,
-                )
+            button = BigButton(
+                self._service_text(svc),
+                lambda c=svc.code: self._chose_service(c),
+                tid=f"service-{svc.code}",
+                share=4.2,
+                guard=self.guard,
+                size_hint_y=1,
             )
+            buttons[svc.code] = button
+            grid.add_widget(button)
 
     def _build_priority(self) -> None:
         u = theme.unit()
@@ -230,6 +243,7 @@ class KioskApp(TouchApp):
         self._screen("priority").add_widget(box)
 
     def _build_enter_number(self) -> None:
+        self._keypad_prefixes = self.core.known_prefixes()
         u = theme.unit()
         box = Panel(orientation="vertical", padding=(u * 6, u * 2), spacing=u * 1.5)
         box.add_widget(
@@ -261,7 +275,8 @@ class KioskApp(TouchApp):
             self._fill_services()
         office, office_en = self.core.office_name
         self.office_label.show(office_en if self.lang == "en" and office_en else office)
-        if len(self.core.known_prefixes()) and self.sm.current != "enter_number":
+        prefixes = self.core.known_prefixes()
+        if prefixes != self._keypad_prefixes and self.sm.current != "enter_number":
             self._build_enter_number()
         self._update_banner()
 

@@ -67,7 +67,8 @@ def _find(app: Any, tid: str) -> Any:
         for w in _walk(root):
             if getattr(w, "tid", None) == tid and _on_screen(app, w):
                 return w
-    raise LookupError(f"no widget {tid!r} on screen")
+    screen = getattr(getattr(app, "sm", None), "current", "?")
+    raise LookupError(f"no widget {tid!r} on screen {screen!r}")
 
 
 def _texts(app: Any) -> list[str]:

@@ -1,0 +1,316 @@
+"""The kiosk as citizens use it: real touches on a real Kivy window (Xvfb), the real
+server over a password-protected Mosquitto, and the virtual printer on a pty pair."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+from sqlalchemy import select
+
+from server.db.tables import DeviceRow, RatingRow, TicketRow
+from server.http.app import create_app
+from server.runtime import ServerRuntime
+from tests.kiosk.conftest import ADMIN_PIN
+from tests.support.http import act, login
+from tests.support.kivy_remote import RemoteApp
+from tests.support.services import Broker
+from ticket_printer.emulator import VirtualPrinter
+
+pytestmark = pytest.mark.slow
+
+Start = Callable[..., RemoteApp]
+
+
+def ready(app: RemoteApp) -> dict[str, Any]:
+    """Wait until the kiosk has its services (from the server) and is online."""
+    return app.wait_for(
+        lambda s: s["services"] and s["online"] and not s["banner"], what="kiosk online"
+    )
+
+
+def take_number(app: RemoteApp, service: str, priority: str | None = "none") -> dict[str, Any]:
+    before = app.state()["ticket_id"]
+    app.tap("take-number")
+    app.tap(f"service-{service}", settle=0.9)  # the kiosk ignores a too-quick second tap
+    if priority is not None:
+        app.tap(f"priority-{priority}")
+    return app.wait_for(
+        lambda s: s["ticket_id"] != before and s["number"] and not s["busy"],
+        what="a number on screen",
+    )
+
+
+def tickets(rt: ServerRuntime) -> list[TicketRow]:
+    with rt.db.read() as s:
+        return list(s.scalars(select(TicketRow).order_by(TicketRow.issued_at)))
+
+
+def assert_drawn(path: Path) -> None:
+    """A screenshot of a real frame: anti-aliased text and shapes, not a blank window."""
+    img = Image.open(path).convert("RGB")
+    assert img.size == (1920, 1080)
+    colours = img.getcolors(maxcolors=1 << 20) or []
+    assert len(colours) > 50, f"{path.name} looks blank"
+    background = img.getpixel((4, 4))  # the screen's margin
+    assert sum(background) > 700, f"{path.name}: the light theme background is missing"
+    drawn = sum(
+        n
+        for n, rgb in colours
+        if sum(abs(a - b) for a, b in zip(rgb, background, strict=True)) > 90
+    )
+    assert drawn > 0.01 * 1920 * 1080, f"{path.name}: almost nothing drawn"
+
+
+def shot(app: RemoteApp, shots: Path, name: str) -> None:
+    assert_drawn(app.shot(shots / f"{name}.png"))
+
+
+def test_whole_flow_number_on_screen_printed_and_on_server(
+    start_kiosk: Start, kiosk_server: ServerRuntime, printer: VirtualPrinter, shots: Path
+) -> None:
+    app = start_kiosk()
+    state = ready(app)
+    assert state["screen"] == "welcome"
+    assert "Xin chào!" in state["texts"] and "Lấy số thứ tự" in state["texts"]
+    assert state["banner"] == ""  # online: no banner
+    shot(app, shots, "01_welcome")
+
+    app.tap("take-number")
+    state = app.state()
+    assert state["screen"] == "services"
+    assert any("Tư pháp – Hộ tịch" in t for t in state["texts"])
+    shot(app, shots, "02_services")
+
+    app.tap("service-tp", settle=0.9)
+    state = app.state()
+    assert state["screen"] == "priority"
+    assert "Người cao tuổi" in state["texts"]
+    shot(app, shots, "03_priority")
+
+    app.tap("priority-nguoi_cao_tuoi")
+    state = app.wait_for(lambda s: s["printed"] is not None, what="printing done")
+    assert state["screen"] == "ticket" and state["printed"] is True
+    number = state["number"]
+    assert number == "A001" and state["offline_number"] is False
+    assert "Ưu tiên: Người cao tuổi" in state["texts"]
+    assert "Mời ông/bà nhận phiếu ở khe bên dưới" in state["texts"]
+    shot(app, shots, "04_ticket")
+
+    paper = printer.wait_for_tickets(1)[0]
+    # TCVN-3 has no en dash: the printer gets a hyphen.
+    assert number in paper.text and "Tư pháp - Hộ tịch" in paper.text
+    (row,) = tickets(kiosk_server)
+    assert (row.number, row.service, row.priority) == (number, "tp", "nguoi_cao_tuoi")
+    assert str(row.id) == state["ticket_id"] and row.kiosk_id == "kiosk-1"
+    assert any(str(row.id) in qr for qr in paper.job.qr_codes)
+
+    # A touch ends the ticket screen; the live count on the button went up.
+    time.sleep(1.6)
+    app.cmd(cmd="touch", x=960, y=540)
+    app.wait_for(lambda s: s["screen"] == "welcome", what="back to welcome")
+    app.tap("take-number")
+    app.wait_for(
+        lambda s: any("Đang chờ: 1 người" in t for t in s["texts"]), what="live waiting count"
+    )
+
+    # English on request, and back.
+    app.tap("back")
+    app.tap("language")
+    state = app.state()
+    assert "Take a number" in state["texts"] and "Welcome!" in state["texts"]
+    shot(app, shots, "07_welcome_en")
+    app.tap("language")
+    assert "Lấy số thứ tự" in app.state()["texts"]
+
+
+def test_paper_out_keeps_the_number_on_screen_and_reports_health(
+    start_kiosk: Start,
+    kiosk_server: ServerRuntime,
+    printer: VirtualPrinter,
+    shots: Path,
+) -> None:
+    app = start_kiosk()
+    ready(app)
+    printer.set_mode("paper_out")
+    state = take_number(app, "dd")
+    assert state["printed"] is False and state["number"] == "B001"
+    assert any("Máy in đang gặp sự cố" in t for t in state["texts"])
+    app.cmd(cmd="targets")  # the QR code is on screen next to the instruction:
+    assert app.cmd(cmd="state")["printer"] == "paper_out"
+    shot(app, shots, "05_printer_fault")
+    # The server learns it from the retained health topic.
+    deadline = time.monotonic() + 15
+    health: dict[str, Any] | None = None
+    while time.monotonic() < deadline:
+        with kiosk_server.db.read() as s:
+            row = s.get(DeviceRow, ("gialoc", "kiosk-1"))
+            health = row.health if row else None
+        if health and health.get("printer") == "paper_out":
+            break
+        time.sleep(0.3)
+    assert health and health["printer"] == "paper_out"
+    # The screen stays on the number (no automatic return) …
+    time.sleep(2)
+    assert app.state()["number"] == "B001" and app.state()["screen"] == "ticket"
+    # … and the next citizen is served once paper is loaded.
+    printer.set_mode("ok")
+    time.sleep(1.6)
+    app.cmd(cmd="touch", x=960, y=540)
+    app.wait_for(lambda s: s["screen"] == "welcome", what="back to welcome")
+    state = take_number(app, "dd")
+    assert state["number"] == "B002" and state["printed"] is True
+    assert "B002" in printer.wait_for_tickets(1)[-1].text
+    assert [t.number for t in tickets(kiosk_server)] == ["B001", "B002"]
+
+
+def test_while_the_broker_is_down_numbers_come_from_the_reserve_and_all_reach_the_server(
+    start_kiosk: Start,
+    kiosk_server: ServerRuntime,
+    mosquitto: Broker,
+    printer: VirtualPrinter,
+    shots: Path,
+) -> None:
+    app = start_kiosk(ask_priority=False)
+    ready(app)
+    online = take_number(app, "tp", priority=None)
+    assert online["number"] == "A001"
+
+    mosquitto.stop()
+    app.wait_for(lambda s: not s["online"] and s["banner"], what="offline banner")
+    issued = []
+    for service in ("tp", "tp", "dd"):
+        time.sleep(1.6)
+        app.cmd(cmd="touch", x=960, y=540)
+        app.wait_for(lambda s: s["screen"] == "welcome", what="welcome")
+        state = take_number(app, service, priority=None)
+        assert state["offline_number"] is True and state["printed"] is True
+        issued.append(state["number"])
+    assert "Đang mất kết nối với máy chủ" in state["banner"]
+    shot(app, shots, "06_ticket_offline")
+    first = kiosk_server.config.offline.reserve_first
+    assert issued == [f"A{first:03d}", f"A{first + 1:03d}", f"B{first:03d}"]
+    assert state["outbox"] >= 3
+
+    # Killed with undelivered numbers, restarted while the broker is still down: the
+    # reserve goes on where it stopped, nothing is reused.
+    app.kill()
+    app = start_kiosk(ask_priority=False)
+    app.wait_for(lambda s: s["services"], what="services from the cached catalogue")
+    state = take_number(app, "tp", priority=None)
+    assert state["offline_number"] is True and state["number"] == f"A{first + 2:03d}"
+    issued.append(state["number"])
+
+    mosquitto.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        rows = tickets(kiosk_server)
+        if len(rows) >= 5 and app.state()["outbox"] == 0:
+            break
+        time.sleep(0.5)
+    rows = tickets(kiosk_server)
+    numbers = [r.number for r in rows]
+    assert sorted(numbers) == sorted(["A001", *issued]), numbers
+    assert len(set(numbers)) == len(numbers)
+    assert [r.offline for r in rows] == [False, True, True, True, True]
+    # Merged in issue-time order: the queue of tp serves A001, then the offline ones.
+    tp = [r.number for r in rows if r.service == "tp"]
+    assert tp == ["A001", f"A{first:03d}", f"A{first + 1:03d}", f"A{first + 2:03d}"]
+    assert app.state()["outbox"] == 0
+    app.wait_for(lambda s: s["online"] and not s["banner"], what="banner gone")
+
+
+def test_rate_a_visit_by_ticket_number(
+    start_kiosk: Start, kiosk_server: ServerRuntime, shots: Path
+) -> None:
+    app = start_kiosk(ask_priority=False)
+    ready(app)
+    number = take_number(app, "tp", priority=None)["number"]
+    with TestClient(create_app(kiosk_server)) as api:
+        clerk = login(api, kiosk_server, "lan", "clerk", "c01")
+        for action in ("open", "call-next", "start", "done"):
+            assert act(api, clerk, "q1", action).status_code == 200
+
+    time.sleep(1.6)
+    app.cmd(cmd="touch", x=960, y=540)
+    app.wait_for(lambda s: s["screen"] == "welcome", what="welcome")
+    app.tap("rate-visit")
+    assert app.state()["screen"] == "enter_number"
+    app.tap("key-9", settle=0.1)  # no service letter: not a ticket number
+    app.tap("key-ok")
+    assert "Số chưa đúng, ví dụ: A023" in app.state()["texts"]
+    app.tap("key-clear", settle=0.1)
+    for key in ("A", "1"):  # typed as a citizen reads it, without the zeros
+        app.tap(f"key-{key}", settle=0.1)
+    shot(app, shots, "08_rate_enter_number")
+    app.tap("key-ok")
+    state = app.state()
+    assert state["screen"] == "rate_level"
+    assert f"Đánh giá lượt phục vụ số {number}" in state["texts"]
+    shot(app, shots, "09_rate_level")
+    app.tap("level-dissatisfied", settle=1.1)
+    assert app.state()["screen"] == "rate_reasons"
+    app.tap("reason-khong_huong_dan_mieng", settle=1.1)
+    app.tap("reason-luon_lang_nghe", settle=1.1)
+    shot(app, shots, "10_rate_reasons")
+    app.tap("rate-send")
+    state = app.state()
+    assert state["screen"] == "rate_thanks" and "Xin cảm ơn ông/bà!" in state["texts"]
+    # The answer is not shown back: no level word on the thanks screen.
+    assert not any("hài lòng" in t.lower() for t in state["texts"])
+    shot(app, shots, "11_rate_thanks")
+
+    deadline = time.monotonic() + 15
+    rating = None
+    while time.monotonic() < deadline and rating is None:
+        with kiosk_server.db.read() as s:
+            rating = s.scalar(select(RatingRow))
+        time.sleep(0.3)
+    assert rating is not None
+    assert (rating.level, rating.desk_id, rating.clerk_id, rating.source) == (
+        "dissatisfied",
+        "q1",
+        "c01",
+        "kiosk",
+    )
+    assert sorted(rating.reasons) == ["khong_huong_dan_mieng", "luon_lang_nghe"]
+    app.wait_for(lambda s: s["screen"] == "welcome", what="back to welcome after thanks")
+
+
+def test_kiosk_mode_large_targets_idle_return_and_admin_exit(
+    start_kiosk: Start, kiosk_server: ServerRuntime
+) -> None:
+    app = start_kiosk(idle_timeout_s=5)
+    ready(app)
+    # The window cannot be closed (window manager, Escape): refused.
+    assert app.cmd(cmd="close")["refused"] is True
+    # Every touch target on every screen is at least 15 mm each way.
+    for screen, go in [("welcome", None), ("services", "take-number"), ("priority", "service-tp")]:
+        if go:
+            app.tap(go)
+        assert app.state()["screen"] == screen
+        reply = app.cmd(cmd="targets")
+        assert reply["window"] == [1920, 1080]  # fullscreen on the 1920×1080 display
+        small = [t for t in reply["targets"] if t["w_mm"] < 15 or t["h_mm"] < 15]
+        assert reply["targets"] and not small, f"{screen}: {small}"
+    # Left alone, the kiosk goes back to the welcome screen.
+    app.wait_for(lambda s: s["screen"] == "welcome", timeout=12, what="idle return")
+    # Admin gesture: hold the top-left corner 3 s, enter the PIN, quit.
+    app.cmd(cmd="touch", x=20, y=1060, hold=3.5)
+    time.sleep(4)
+    for key in "1111":
+        app.tap(f"key-{key}", settle=0.1)
+    app.tap("key-ok")
+    assert "Sai mã PIN" in app.state()["texts"]
+    for key in ADMIN_PIN:
+        app.tap(f"key-{key}", settle=0.1)
+    app.tap("key-ok")
+    assert "Thoát ứng dụng" in app.state()["texts"]
+    app.cmd(cmd="tap", tid="admin-Thoát ứng dụng")
+    app.proc.wait(15)
+    assert app.proc.returncode == 0
