@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 import threading
 from typing import Any
 
@@ -29,6 +28,7 @@ from kiosk.core import (
     NoNumberAvailable,
     PrintOutcome,
     ServiceButton,
+    normalise_number,
 )
 from touch_ui import theme
 from touch_ui.rating_flow import RatingAnswer, RatingFlow
@@ -36,8 +36,6 @@ from touch_ui.shell import TouchApp, on_main_thread
 from touch_ui.widgets import Banner, BigButton, Keypad, Panel, PressGuard, Text
 
 log = logging.getLogger(__name__)
-
-NUMBER_RE = re.compile(r"^([A-Z]{1,2})([0-9]{1,4})$")
 
 
 class KioskApp(TouchApp):
@@ -495,14 +493,6 @@ class KioskApp(TouchApp):
             "services": [s.code for s in self.core.services()],
             "outbox": self.core.link.outbox_depth(),
         }
-
-
-def normalise_number(typed: str, prefixes: list[str]) -> str | None:
-    """``a23`` → ``A023`` if ``A`` is a service prefix here; None if it cannot be one."""
-    m = NUMBER_RE.match(typed.strip().upper())
-    if m is None or (prefixes and m.group(1) not in prefixes):
-        return None
-    return f"{m.group(1)}{int(m.group(2)):03d}"
 
 
 def _qr_image(content: str, **kw: Any) -> Image:

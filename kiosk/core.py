@@ -13,6 +13,7 @@ merges it into the queue by issue time. The citizen sees a number either way.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -49,6 +50,17 @@ try:
     APP_VERSION = version("motcua")
 except PackageNotFoundError:  # running from a source tree that was never installed
     APP_VERSION = "0+unknown"
+
+
+NUMBER_RE = re.compile(r"^([A-Z]{1,2})([0-9]{1,4})$")
+
+
+def normalise_number(typed: str, prefixes: list[str]) -> str | None:
+    """``a23`` → ``A023`` if ``A`` is a service prefix here; None if it cannot be one."""
+    m = NUMBER_RE.match(typed.strip().upper())
+    if m is None or (prefixes and m.group(1) not in prefixes):
+        return None
+    return f"{m.group(1)}{int(m.group(2)):03d}"
 
 
 class KioskRefused(Exception):

@@ -83,13 +83,24 @@ def demo(
     ),
     http_port: int = 8080,
     broker_port: int = 1883,
+    windows: Annotated[
+        bool, typer.Option(help="Mở cửa sổ kiosk / open the kiosk window (with a display)")
+    ] = True,
     log_level: str = "info",
 ) -> None:
-    """Chạy bản trình diễn / run the demo: server + embedded broker + SQLite."""
+    """Chạy bản trình diễn / run the demo: server + embedded broker + SQLite, and with a
+    display a kiosk window printing to a virtual printer."""
     _setup_logging(log_level)
     from server.demo import run_demo
 
-    run_demo(data_dir, http_port=http_port, broker_port=broker_port)
+    on_ready = None
+    if windows:
+        from motcua.demo_devices import start_devices
+
+        def on_ready(rt):
+            return start_devices(data_dir, rt)
+
+    run_demo(data_dir, http_port=http_port, broker_port=broker_port, on_ready=on_ready)
 
 
 @db_app.command("upgrade")

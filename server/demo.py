@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -19,6 +20,7 @@ from server.config import load_site_config
 from server.db.database import Database
 from server.db.migrate import upgrade
 from server.passwords import hash_device_password
+from server.runtime import ServerRuntime
 from server.serve import port_free, serve
 from server.users import add_user
 
@@ -87,7 +89,13 @@ def ensure_accounts(data_dir: Path, site_file: Path) -> Path:
     return accounts
 
 
-def run_demo(data_dir: Path, *, http_port: int = 8080, broker_port: int = 1883) -> None:
+def run_demo(
+    data_dir: Path,
+    *,
+    http_port: int = 8080,
+    broker_port: int = 1883,
+    on_ready: Callable[[ServerRuntime], Callable[[], None]] | None = None,
+) -> None:
     ports = {}
     for name, preferred in (("HTTP", http_port), ("MQTT", broker_port)):
         ports[name] = free_port("127.0.0.1", preferred)
@@ -107,4 +115,4 @@ def run_demo(data_dir: Path, *, http_port: int = 8080, broker_port: int = 1883) 
         f"  tài khoản / accounts:    {accounts}\n"
         f"  mật khẩu thiết bị / device passwords: {data_dir / 'devices.yaml'}"
     )
-    serve(cfg, database_url=cfg.server.database_url, banner=banner)
+    serve(cfg, database_url=cfg.server.database_url, banner=banner, on_ready=on_ready)

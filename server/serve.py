@@ -6,6 +6,7 @@ import logging
 import signal
 import socket
 import sys
+from collections.abc import Callable
 
 import uvicorn
 
@@ -33,7 +34,10 @@ def serve(
     http_port: int | None = None,
     broker_port: int | None = None,
     banner: str | None = None,
+    on_ready: Callable[[ServerRuntime], Callable[[], None]] | None = None,
 ) -> None:
+    """Run until interrupted. ``on_ready(rt)`` runs once the server is up (the demo
+    starts its devices there) and returns what to run before the server stops."""
     rt = ServerRuntime(config, database_url=database_url, broker_port=broker_port)
     http = config.server.http
     port = http_port or http.port
@@ -62,9 +66,12 @@ def serve(
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal; its default
     # action would kill us before `rt.stop()` (status offline, broker, SQLite WAL).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    cleanup = on_ready(rt) if on_ready is not None else None
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
+        if cleanup is not None:
+            cleanup()
         rt.stop()

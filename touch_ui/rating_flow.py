@@ -36,6 +36,27 @@ PRAISE_ITEMS = [i for i in CONDUCT_ITEMS if i.group in (Group.XIN, Group.LUON)]
 REASON_ITEMS = [i for i in CONDUCT_ITEMS if i.group is Group.KHONG] + PRAISE_ITEMS
 
 
+#: After a negative answer the 4 Xin / 4 Luôn items are offered as what was missing.
+MISSED: dict[str, tuple[str, str]] = {
+    "xin_chao": ("Chưa chào hỏi", "Did not greet you"),
+    "xin_phep": ("Chưa xin phép", "Did not ask your permission"),
+    "xin_loi": ("Chưa xin lỗi", "Did not apologise"),
+    "xin_cam_on": ("Chưa cảm ơn", "Did not thank you"),
+    "luon_mim_cuoi": ("Chưa mỉm cười", "Did not smile"),
+    "luon_nhe_nhang": ("Chưa nhẹ nhàng", "Was not gentle"),
+    "luon_lang_nghe": ("Chưa lắng nghe", "Did not listen"),
+    "luon_san_long_giup_do": ("Chưa sẵn lòng giúp đỡ", "Was not willing to help"),
+}
+
+
+def item_label(item: Any, kind: str, lang: Lang) -> str:
+    if kind == "reason" and item.code in MISSED:
+        vi, en = MISSED[item.code]
+    else:
+        vi, en = item.vi, item.en
+    return vi if lang == "vi" else en
+
+
 @dataclass
 class RatingAnswer:
     number: str
@@ -125,7 +146,7 @@ class RatingFlow:
         box.add_widget(Text(tr(title, lang), share=4.4, bold=True, size_hint_y=None, height=u * 9))
         grid = GridLayout(cols=cols, spacing=u, size_hint_y=1)
         for item in items:
-            toggle = ChoiceToggle(item.vi if lang == "vi" else item.en, tid=f"{kind}-{item.code}")
+            toggle = ChoiceToggle(item_label(item, kind, lang), tid=f"{kind}-{item.code}")
             toggle.height = theme.touch_height(7.2 if kind == "reason" else 10)
             self._toggles[f"{kind}-{item.code}"] = toggle
             grid.add_widget(toggle)

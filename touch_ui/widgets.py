@@ -129,7 +129,10 @@ class PressGuard:
 class ChoiceToggle(Tagged, ToggleButton):
     """A large on/off choice: light when off, dark blue with a tick when on."""
 
+    label_text = ""
+
     def __init__(self, text: str, *, tid: str = "", share: float = 3.2, **kw: Any) -> None:
+        self.label_text = nfc(text)
         kw.setdefault("size_hint_y", None)
         kw.setdefault("height", theme.touch_height(10))
         super().__init__(
@@ -145,13 +148,34 @@ class ChoiceToggle(Tagged, ToggleButton):
         self._paint()
         self.bind(size=lambda w, s: setattr(w, "text_size", (s[0] * 0.92, None)))
 
-    def _paint(self) -> None:
+    def _paint(self, *_a: Any) -> None:
         on = self.state == "down"
         self.background_color = theme.PRIMARY if on else theme.SECONDARY
         self.color = theme.ON_PRIMARY if on else theme.TEXT
-        self.text = ("✓  " if on else "") + self.label_text
+        self.text = self.label_text
+        if self.canvas is None:  # still being constructed
+            return
+        # A drawn tick at the left (the UI font has no check-mark glyph).
+        self.canvas.after.clear()
+        if on:
+            h = min(self.height * 0.45, theme.unit() * 4)
+            x, y = self.x + h * 0.6, self.center_y
+            with self.canvas.after:
+                Color(*theme.ON_PRIMARY)
+                Line(
+                    points=[x, y, x + h * 0.35, y - h * 0.4, x + h, y + h * 0.45],
+                    width=max(2.0, h * 0.1),
+                    cap="round",
+                    joint="round",
+                )
 
     def on_state(self, _w: Any, _state: str) -> None:
+        self._paint()
+
+    def on_size(self, *_a: Any) -> None:
+        self._paint()
+
+    def on_pos(self, *_a: Any) -> None:
         self._paint()
 
 
@@ -248,10 +272,16 @@ class Keypad(GridLayout):
         extra: list[tuple[str, str]] | None = None,
         **kw: Any,
     ) -> None:
-        keys = list(letters or []) + [str(d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)]
-        cols = 5 if len(keys) > 12 else 3
+        letters = list(letters or [])
+        # Letters on a row of their own (padded), then the digits in order.
+        cols = max(5, len(letters)) if letters else 3
+        keys: list[str | None] = [*letters, *[None] * (-len(letters) % cols)]
+        keys += [str(d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)]
         super().__init__(cols=cols, spacing=theme.unit(), **kw)
         for key in keys:
+            if key is None:
+                self.add_widget(Widget())
+                continue
             self.add_widget(
                 BigButton(key, lambda k=key: on_key(k), tid=f"key-{key}", share=5, primary=False)
             )
