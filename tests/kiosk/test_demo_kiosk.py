@@ -1,0 +1,52 @@
+"""`motcua demo` on a machine with a display opens a kiosk window that prints to the
+virtual printer (README "Quick start")."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.support.display import Display
+from tests.test_demo import _env, _stopped_cleanly, start_demo
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_with_a_display_starts_a_kiosk_connected_to_the_server(
+    display: Display, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "var" / "demo"
+    demo = start_demo(data_dir, tmp_path, env=_env(DISPLAY=display.name))
+    try:
+        deadline = time.monotonic() + 40
+        while "Kiosk:" not in demo.output():
+            assert time.monotonic() < deadline, demo.output()
+            time.sleep(0.2)
+        assert str((data_dir / "printed").resolve()) in demo.output()
+        kiosk_cfg = (data_dir / "kiosk-1.yaml").read_text(encoding="utf-8")
+        assert "kind: serial" in kiosk_cfg and "kiosk_mode: false" in kiosk_cfg
+        assert oct(os.stat(data_dir / "kiosk-1.yaml").st_mode & 0o777) == "0o600"
+        # The kiosk window's app logged in to the embedded broker with its own password:
+        # the server records the device online.
+        engine = create_engine(f"sqlite:///{data_dir / 'motcua.db'}")
+        status = None
+        while time.monotonic() < deadline and status != "online":
+            with engine.connect() as c:
+                status = c.execute(
+                    text("SELECT status FROM devices WHERE device_id = 'kiosk-1'")
+                ).scalar()
+            time.sleep(0.3)
+        engine.dispose()
+        log = (data_dir / "kiosk-1.log").read_text(errors="replace")
+        assert status == "online", log
+        assert "Traceback" not in log, log
+    finally:
+        code = demo.stop(signal.SIGINT)
+    _stopped_cleanly(demo, signal.SIGINT, code)
+    log = (data_dir / "kiosk-1.log").read_text(errors="replace")
+    assert "Traceback" not in log, log
