@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 import logging
 import threading
+import time
 from typing import Any
 
 import qrcode
 from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
+from kivy.core.window import Window
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.image import Image
@@ -54,6 +56,12 @@ class KioskApp(TouchApp):
         self._typed = ""
         self._back_ev: Any = None
         self.admin_actions = [("In trang thử / Test page", self._test_page)]
+        #: Seconds from the touch on a service (or priority) to the first frame showing
+        #: the number, and the server round trip inside it (bench/kiosk_latency.py).
+        self.timings: list[tuple[float, float]] = []
+        self.first_frame_at: float | None = None  # wall clock, for cold-start timing
+        self._touch_at = 0.0
+        self._request_s = 0.0
 
     # ------------------------------------------------------------------ building
 
@@ -72,14 +80,24 @@ class KioskApp(TouchApp):
 
     def on_start(self) -> None:
         super().on_start()
+        Window.bind(on_flip=self._first_flip)
         self.core.start()
         Clock.schedule_interval(lambda _dt: self._update_banner(), 2.0)
 
     def on_stop(self) -> None:
         self.core.stop()
 
+    def _first_flip(self, *_a: Any) -> None:
+        self.first_frame_at = time.time()
+        Window.unbind(on_flip=self._first_flip)
+
+    def _number_flipped(self, *_a: Any) -> None:
+        Window.unbind(on_flip=self._number_flipped)
+        self.timings.append((time.perf_counter() - self._touch_at, self._request_s))
+
     def rebuild(self) -> None:
         self._build_welcome()
+        self._build_ticket()
         self._build_services()
         self._build_enter_number()
         self.flow.build()
@@ -313,6 +331,7 @@ class KioskApp(TouchApp):
         if self.busy or self._service is None:
             return
         self.busy = True
+        self._touch_at = time.perf_counter()
         service = self._service
         self._show_ticket(None, waiting=True)
         threading.Thread(
@@ -320,8 +339,10 @@ class KioskApp(TouchApp):
         ).start()
 
     def _issue_and_print(self, service: str, priority: str | None) -> None:
+        started = time.perf_counter()
         try:
             issued = self.core.take_number(service, priority)
+            self._request_s = time.perf_counter() - started
         except (KioskRefused, NoNumberAvailable) as e:
             log.error("no number for %s: %s", service, e)
             on_main_thread(self._no_number)(e)
@@ -352,57 +373,67 @@ class KioskApp(TouchApp):
         self.sm.current = "ticket"
         self._back_later(self.cfg.kiosk.ticket_screen_s)
 
+    def _build_ticket(self) -> None:
+        """The ticket screen, built once: showing a number only changes its texts."""
+        u = theme.unit()
+        box = Panel(orientation="vertical", padding=(u * 5, u * 3), spacing=u)
+        self.t_title = Text(self.tr("your_number"), share=5, size_hint_y=0.1)
+        self.number_label = Text("…", share=24, bold=True, color=theme.PRIMARY, size_hint_y=0.32)
+        self.number_label.tid = "ticket-number"
+        self.t_service = Text("", share=5, bold=True, size_hint_y=0.1)
+        self.t_priority = Text("", share=3.6, color=theme.BAD, size_hint_y=0.06)
+        self.t_ahead = Text("", share=4.2, size_hint_y=0.08)
+        self.t_eta = Text("", share=4.2, size_hint_y=0.08)
+        self.print_row = BoxLayout(size_hint_y=0.16, spacing=u * 2)
+        self.print_label = Text("", share=4, color=theme.MUTED)
+        self.print_label.tid = "print-status"
+        self.print_row.add_widget(self.print_label)
+        self.t_thanks = Text(
+            self.tr("wait_call"), share=4.6, bold=True, color=theme.PRIMARY, size_hint_y=0.1
+        )
+        for w in (
+            self.t_title,
+            self.number_label,
+            self.t_service,
+            self.t_priority,
+            self.t_ahead,
+            self.t_eta,
+            self.print_row,
+            self.t_thanks,
+        ):
+            box.add_widget(w)
+        self._screen("ticket").add_widget(box)
+
     def _show_ticket(self, issued: IssuedNumber | None, waiting: bool = False) -> None:
         self.current = issued
-        u = theme.unit()
-        screen = self._screen("ticket")
-        box = Panel(orientation="vertical", padding=(u * 5, u * 3), spacing=u)
-        self.ticket_box = box
-        box.add_widget(Text(self.tr("your_number"), share=5, size_hint_y=0.1))
-        self.number_label = Text(
-            issued.number if issued else "…",
-            share=24,
-            bold=True,
-            color=theme.PRIMARY,
-            size_hint_y=0.32,
-        )
-        self.number_label.tid = "ticket-number"
-        box.add_widget(self.number_label)
+        if self.sm.get_screen("ticket").children != [self.number_label.parent]:
+            self._build_ticket()  # after a "no number" message replaced it
+        for qr in [w for w in self.print_row.children if w is not self.print_label]:
+            self.print_row.remove_widget(qr)
+        self.print_row.size_hint_y = 0.16
+        self.print_label.color = theme.MUTED
+        self.number_label.show(issued.number if issued else "…")
+        service = priority = ahead = eta = ""
         if issued is not None:
-            name = issued.service_name_en if self.lang == "en" else issued.service_name
-            box.add_widget(Text(name, share=5, bold=True, size_hint_y=0.1))
+            service = issued.service_name_en if self.lang == "en" else issued.service_name
             if issued.priority:
                 pname = next(
                     (p.name for p in self.core.priorities() if p.code == issued.priority),
                     issued.priority,
                 )
-                box.add_widget(
-                    Text(
-                        self.tr("priority_mark", name=pname),
-                        share=3.6,
-                        color=theme.BAD,
-                        size_hint_y=0.06,
-                    )
-                )
-            box.add_widget(
-                Text(self.tr("people_ahead", n=issued.people_ahead), share=4.2, size_hint_y=0.08)
-            )
+                priority = self.tr("priority_mark", name=pname)
+            ahead = self.tr("people_ahead", n=issued.people_ahead)
             eta = (
                 self.tr("eta", m=issued.eta_minutes) if issued.eta_minutes else self.tr("eta_soon")
             )
-            box.add_widget(Text(eta, share=4.2, size_hint_y=0.08))
-        self.print_row = BoxLayout(size_hint_y=0.16, spacing=u * 2)
-        self.print_label = Text(
-            self.tr("printing") if issued and self.core.printer else "", share=4, color=theme.MUTED
-        )
-        self.print_label.tid = "print-status"
-        self.print_row.add_widget(self.print_label)
-        box.add_widget(self.print_row)
-        box.add_widget(
-            Text(self.tr("wait_call"), share=4.6, bold=True, color=theme.PRIMARY, size_hint_y=0.1)
-        )
-        screen.add_widget(box)
+        self.t_service.show(service)
+        self.t_priority.show(priority)
+        self.t_ahead.show(ahead)
+        self.t_eta.show(eta)
+        self.print_label.show(self.tr("printing") if issued and self.core.printer else "")
         self.sm.current = "ticket"
+        if issued is not None:
+            Window.bind(on_flip=self._number_flipped)
 
     def _printed(self, issued: IssuedNumber, outcome: PrintOutcome | None) -> None:
         self.busy = False
@@ -492,6 +523,8 @@ class KioskApp(TouchApp):
             "printer": self.core.printer_state.value if self.core.printer_state else None,
             "services": [s.code for s in self.core.services()],
             "outbox": self.core.link.outbox_depth(),
+            "timings": self.timings,
+            "first_frame_at": self.first_frame_at,
         }
 
 

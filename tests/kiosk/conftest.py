@@ -9,18 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from argon2 import PasswordHasher
 
 from server.runtime import ServerRuntime
 from tests.conftest import make_runtime
 from tests.support.display import Display, start_xvfb
+from tests.support.kiosk import write_kiosk_config
 from tests.support.kivy_remote import RemoteApp
 from tests.support.services import Broker, sqlite_url
-from tests.support.sites import device_password
 from ticket_printer.emulator import VirtualPrinter
 
-ADMIN_PIN = "2468"
 #: Screenshots go here when set (``MOTCUA_SCREENSHOTS=docs/img/kiosk``), else to tmp.
 SHOTS_ENV = "MOTCUA_SCREENSHOTS"
 
@@ -49,42 +46,6 @@ def kiosk_server(site: Any, mosquitto: Broker, tmp_path: Path) -> Iterator[Serve
 def printer(tmp_path: Path) -> Iterator[VirtualPrinter]:
     with VirtualPrinter(tmp_path / "printed") as vp:
         yield vp
-
-
-def write_kiosk_config(
-    path: Path, broker: Broker, state_dir: Path, printer: VirtualPrinter | None, **kiosk: Any
-) -> Path:
-    data: dict[str, Any] = {
-        "device_id": "kiosk-1",
-        "site": "gialoc",
-        "state_dir": str(state_dir),
-        "broker": {
-            "host": broker.host,
-            "port": broker.port,
-            "password": device_password("kiosk-1"),
-            "reconnect_min_s": 1,
-            "reconnect_max_s": 2,
-        },
-        "screen": {
-            "kiosk_mode": True,
-            "idle_timeout_s": kiosk.pop("idle_timeout_s", 45),
-            "admin_pin_hash": PasswordHasher().hash(ADMIN_PIN),
-        },
-        "kiosk": {"request_timeout_s": 2, "health_every_s": 5, **kiosk},
-    }
-    if printer is not None:
-        data["printer"] = {
-            "mode": "tcvn3",
-            "transport": {
-                "kind": "serial",
-                "device": printer.device_path,
-                "baudrate": 115200,
-                "flow_control": "none",
-                "write_timeout_s": 2,
-            },
-        }
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 @pytest.fixture

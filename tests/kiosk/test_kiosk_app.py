@@ -16,8 +16,8 @@ from sqlalchemy import select
 from server.db.tables import DeviceRow, RatingRow, TicketRow
 from server.http.app import create_app
 from server.runtime import ServerRuntime
-from tests.kiosk.conftest import ADMIN_PIN
 from tests.support.http import act, login
+from tests.support.kiosk import ADMIN_PIN
 from tests.support.kivy_remote import RemoteApp
 from tests.support.services import Broker
 from ticket_printer.emulator import VirtualPrinter
