@@ -114,3 +114,60 @@ def test_every_screen_text_is_nfc_in_both_languages() -> None:
     for key, (vi, en) in STRINGS.items():
         assert vi == unicodedata.normalize("NFC", vi), key
         assert en == unicodedata.normalize("NFC", en), key
+
+
+def test_with_the_server_down_and_the_broker_up_numbers_come_at_once_from_the_reserve(
+    site, mosquitto, tmp_path: Path
+) -> None:
+    """The retained server status says offline: no request is sent and waited for."""
+    import time
+
+    from sqlalchemy import select
+
+    from server.db.tables import TicketRow
+    from tests.conftest import make_runtime
+    from tests.support.services import sqlite_url
+    from tests.support.sites import device_password
+
+    db_url = sqlite_url(tmp_path)
+    rt = make_runtime(site, db_url, mosquitto)
+    cfg = KioskConfig.model_validate(
+        {
+            "device_id": "kiosk-1",
+            "site": "gialoc",
+            "state_dir": str(tmp_path / "kiosk"),
+            "broker": {
+                "host": mosquitto.host,
+                "port": mosquitto.port,
+                "password": device_password("kiosk-1"),
+                "reconnect_min_s": 1,
+                "reconnect_max_s": 2,
+            },
+        }
+    )
+    core = KioskCore(cfg)
+    core.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not (core.online and core.services()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert core.online and core.take_number("tp").number == "A001"
+        rt.stop()  # clean stop: the server publishes its retained status "offline"
+        while core.online and time.monotonic() < deadline + 10:
+            time.sleep(0.1)
+        assert not core.online
+        started = time.monotonic()
+        offline = core.take_number("tp")
+        assert time.monotonic() - started < cfg.kiosk.request_timeout_s
+        first = site.offline.reserve_first
+        assert (offline.number, offline.offline) == (f"A{first:03d}", True)
+        rt = make_runtime(site, db_url, mosquitto)
+        deadline = time.monotonic() + 20
+        while core.link.outbox_depth() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        with rt.db.read() as s:
+            numbers = list(s.scalars(select(TicketRow.number).order_by(TicketRow.issued_at)))
+        assert numbers == ["A001", f"A{first:03d}"]
+    finally:
+        core.stop()
+        rt.stop()
