@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as mqtt
@@ -45,6 +46,7 @@ from protocol.messages import (
 from ticket_printer import Printer, PrinterError, Ticket, TicketLabels
 
 log = logging.getLogger(__name__)
+M = TypeVar("M", QueueState, ReserveBlocks)
 
 try:
     APP_VERSION = version("motcua")
@@ -183,13 +185,20 @@ class KioskCore:
 
     # ------------------------------------------------------------------ inbound
 
-    def _on_queue(self, msg: mqtt.MQTTMessage) -> None:
+    @staticmethod
+    def _decoded(model: type[M], msg: mqtt.MQTTMessage) -> M | None:
+        """The message, or None for a cleared retained topic or an invalid payload."""
         if not msg.payload:
-            return
+            return None
         try:
-            q = decode(QueueState, msg.payload)
+            return decode(model, msg.payload)
         except InvalidMessage as e:
-            log.warning("ignored an invalid queue message on %s: %s", msg.topic, e)
+            log.warning("ignored an invalid message on %s: %s", msg.topic, e)
+            return None
+
+    def _on_queue(self, msg: mqtt.MQTTMessage) -> None:
+        q = self._decoded(QueueState, msg)
+        if q is None:
             return
         with self._lock:
             self._queues[q.service] = q
@@ -197,12 +206,8 @@ class KioskCore:
         self._changed()
 
     def _on_reserve(self, msg: mqtt.MQTTMessage) -> None:
-        if not msg.payload:
-            return
-        try:
-            setup = decode(ReserveBlocks, msg.payload)
-        except InvalidMessage as e:
-            log.warning("ignored an invalid reserve message: %s", e)
+        setup = self._decoded(ReserveBlocks, msg)
+        if setup is None:
             return
         if setup.kiosk_id != self.config.device_id:
             log.warning("ignored a reserve message for %s", setup.kiosk_id)
