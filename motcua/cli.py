@@ -232,6 +232,25 @@ def kiosk(
         raise typer.Exit(2) from None
 
 
+@app.command()
+def pad(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="Tệp cấu hình máy đánh giá / pad YAML")
+    ] = Path("config/pad.yaml"),
+    log_level: Annotated[str, typer.Option(help="debug | info | warning")] = "info",
+) -> None:
+    """Máy đánh giá tại quầy / the rating pad at a desk."""
+    from rating_pad.main import run
+    from touch_ui.device_config import DeviceConfigError
+
+    _setup_logging(log_level)
+    try:
+        run(config)
+    except DeviceConfigError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(2) from None
+
+
 def _mount_optional() -> None:
     """Sub-commands of packages that may not be installed on every machine."""
     try:

@@ -4,6 +4,7 @@ SQLite and PostgreSQL databases, and a server runtime wired to them."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from server.db.database import Database
 from server.db.migrate import upgrade
 from server.http.app import create_app
 from server.runtime import ServerRuntime
+from tests.support.display import Display, start_xvfb
 from tests.support.services import (
     Broker,
     create_pg_database,
@@ -106,3 +108,28 @@ def server(site: SiteConfig, db_url: str, broker: Broker) -> Iterator[ServerRunt
 def api(server: ServerRuntime) -> Iterator[TestClient]:
     with TestClient(create_app(server)) as client:
         yield client
+
+
+#: Screenshots of the touch apps go to ``$MOTCUA_SCREENSHOTS/<test folder>`` when set
+#: (``MOTCUA_SCREENSHOTS=docs/img`` → docs/img/kiosk, docs/img/rating_pad), else to tmp.
+SHOTS_ENV = "MOTCUA_SCREENSHOTS"
+
+
+@pytest.fixture(scope="session")
+def display() -> Iterator[Display]:
+    d = start_xvfb()
+    yield d
+    d.stop()
+
+
+@pytest.fixture
+def shots(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    target = os.environ.get(SHOTS_ENV)
+    return Path(target) / request.node.path.parent.name if target else tmp_path / "shots"
+
+
+@pytest.fixture
+def site_server(site: SiteConfig, mosquitto: Broker, tmp_path: Path) -> Iterator[ServerRuntime]:
+    rt = make_runtime(site, sqlite_url(tmp_path), mosquitto)
+    yield rt
+    rt.stop()

@@ -97,6 +97,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "send": ("Gửi đánh giá", "Send"),
     "skip": ("Bỏ qua", "Skip"),
+    # rating pad
+    "pad_clerk": ("Cán bộ tiếp nhận: {name}", "Your clerk: {name}"),
+    "pad_no_clerk": ("Quầy chưa có cán bộ", "No clerk at this desk"),
+    "pad_serving": ("Đang phục vụ số {number}", "Now serving {number}"),
+    "pad_paused": ("Quầy tạm dừng", "Desk paused"),
+    "pad_greeting": (
+        "Xin chào ông/bà. Sau khi được phục vụ, mời ông/bà đánh giá trên màn hình này.",
+        "Welcome. After your visit, please rate it on this screen.",
+    ),
     # admin
     "admin_pin": ("Nhập mã PIN quản trị", "Enter the admin PIN"),
     "admin_wrong": ("Sai mã PIN", "Wrong PIN"),

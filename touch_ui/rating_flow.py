@@ -146,7 +146,9 @@ class RatingFlow:
         box.add_widget(Text(tr(title, lang), share=4.4, bold=True, size_hint_y=None, height=u * 9))
         grid = GridLayout(cols=cols, spacing=u, size_hint_y=1)
         for item in items:
-            toggle = ChoiceToggle(item_label(item, kind, lang), tid=f"{kind}-{item.code}")
+            toggle = ChoiceToggle(
+                item_label(item, kind, lang), tid=f"{kind}-{item.code}", guard=self.guard
+            )
             toggle.height = theme.touch_height(7.2 if kind == "reason" else 10)
             self._toggles[f"{kind}-{item.code}"] = toggle
             grid.add_widget(toggle)

@@ -131,8 +131,17 @@ class ChoiceToggle(Tagged, ToggleButton):
 
     label_text = ""
 
-    def __init__(self, text: str, *, tid: str = "", share: float = 3.2, **kw: Any) -> None:
+    def __init__(
+        self,
+        text: str,
+        *,
+        tid: str = "",
+        share: float = 3.2,
+        guard: PressGuard | None = None,
+        **kw: Any,
+    ) -> None:
         self.label_text = nfc(text)
+        self._guard = guard
         kw.setdefault("size_hint_y", None)
         kw.setdefault("height", theme.touch_height(10))
         super().__init__(
@@ -171,6 +180,11 @@ class ChoiceToggle(Tagged, ToggleButton):
 
     def on_state(self, _w: Any, _state: str) -> None:
         self._paint()
+
+    def _do_press(self) -> None:
+        if self._guard is not None and not self._guard.allow():
+            return  # a second tap too soon (e.g. the end of a double tap on the level)
+        super()._do_press()
 
     def on_size(self, *_a: Any) -> None:
         self._paint()

@@ -1,5 +1,5 @@
 """`motcua demo` on a machine with a display opens a kiosk window that prints to the
-virtual printer (README "Quick start")."""
+virtual printer and the rating pad of desk 1 (README "Quick start")."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.test_demo import _env, _stopped_cleanly, start_demo
 pytestmark = pytest.mark.slow
 
 
-def test_demo_with_a_display_starts_a_kiosk_connected_to_the_server(
+def test_demo_with_a_display_starts_a_kiosk_and_a_pad_connected_to_the_server(
     display: Display, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "var" / "demo"
@@ -34,19 +34,25 @@ def test_demo_with_a_display_starts_a_kiosk_connected_to_the_server(
         # The kiosk window's app logged in to the embedded broker with its own password:
         # the server records the device online.
         engine = create_engine(f"sqlite:///{data_dir / 'motcua.db'}")
-        status = None
-        while time.monotonic() < deadline and status != "online":
+        online: set[str] = set()
+        while time.monotonic() < deadline and online != {"kiosk-1", "pad-q1"}:
             with engine.connect() as c:
-                status = c.execute(
-                    text("SELECT status FROM devices WHERE device_id = 'kiosk-1'")
-                ).scalar()
+                online = set(
+                    c.execute(text("SELECT device_id FROM devices WHERE status = 'online'"))
+                    .scalars()
+                    .all()
+                )
             time.sleep(0.3)
         engine.dispose()
-        log = (data_dir / "kiosk-1.log").read_text(errors="replace")
-        assert status == "online", log
-        assert "Traceback" not in log, log
+        logs = {
+            d: (data_dir / f"{d}.log").read_text(errors="replace") for d in ("kiosk-1", "pad-q1")
+        }
+        assert online == {"kiosk-1", "pad-q1"}, logs
+        for log in logs.values():
+            assert "Traceback" not in log, log
     finally:
         code = demo.stop(signal.SIGINT)
     _stopped_cleanly(demo, signal.SIGINT, code)
-    log = (data_dir / "kiosk-1.log").read_text(errors="replace")
-    assert "Traceback" not in log, log
+    for device in ("kiosk-1", "pad-q1"):
+        log = (data_dir / f"{device}.log").read_text(errors="replace")
+        assert "Traceback" not in log, log

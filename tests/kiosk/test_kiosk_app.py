@@ -72,7 +72,7 @@ def shot(app: RemoteApp, shots: Path, name: str) -> None:
 
 
 def test_whole_flow_number_on_screen_printed_and_on_server(
-    start_kiosk: Start, kiosk_server: ServerRuntime, printer: VirtualPrinter, shots: Path
+    start_kiosk: Start, site_server: ServerRuntime, printer: VirtualPrinter, shots: Path
 ) -> None:
     app = start_kiosk()
     state = ready(app)
@@ -105,7 +105,7 @@ def test_whole_flow_number_on_screen_printed_and_on_server(
     paper = printer.wait_for_tickets(1)[0]
     # TCVN-3 has no en dash: the printer gets a hyphen.
     assert number in paper.text and "Tư pháp - Hộ tịch" in paper.text
-    (row,) = tickets(kiosk_server)
+    (row,) = tickets(site_server)
     assert (row.number, row.service, row.priority) == (number, "tp", "nguoi_cao_tuoi")
     assert str(row.id) == state["ticket_id"] and row.kiosk_id == "kiosk-1"
     assert any(str(row.id) in qr for qr in paper.job.qr_codes)
@@ -131,7 +131,7 @@ def test_whole_flow_number_on_screen_printed_and_on_server(
 
 def test_paper_out_keeps_the_number_on_screen_and_reports_health(
     start_kiosk: Start,
-    kiosk_server: ServerRuntime,
+    site_server: ServerRuntime,
     printer: VirtualPrinter,
     shots: Path,
 ) -> None:
@@ -148,7 +148,7 @@ def test_paper_out_keeps_the_number_on_screen_and_reports_health(
     deadline = time.monotonic() + 15
     health: dict[str, Any] | None = None
     while time.monotonic() < deadline:
-        with kiosk_server.db.read() as s:
+        with site_server.db.read() as s:
             row = s.get(DeviceRow, ("gialoc", "kiosk-1"))
             health = row.health if row else None
         if health and health.get("printer") == "paper_out":
@@ -166,12 +166,12 @@ def test_paper_out_keeps_the_number_on_screen_and_reports_health(
     state = take_number(app, "dd")
     assert state["number"] == "B002" and state["printed"] is True
     assert "B002" in printer.wait_for_tickets(1)[-1].text
-    assert [t.number for t in tickets(kiosk_server)] == ["B001", "B002"]
+    assert [t.number for t in tickets(site_server)] == ["B001", "B002"]
 
 
 def test_while_the_broker_is_down_numbers_come_from_the_reserve_and_all_reach_the_server(
     start_kiosk: Start,
-    kiosk_server: ServerRuntime,
+    site_server: ServerRuntime,
     mosquitto: Broker,
     printer: VirtualPrinter,
     shots: Path,
@@ -193,7 +193,7 @@ def test_while_the_broker_is_down_numbers_come_from_the_reserve_and_all_reach_th
         issued.append(state["number"])
     assert "Đang mất kết nối với máy chủ" in state["banner"]
     shot(app, shots, "06_ticket_offline")
-    first = kiosk_server.config.offline.reserve_first
+    first = site_server.config.offline.reserve_first
     assert issued == [f"A{first:03d}", f"A{first + 1:03d}", f"B{first:03d}"]
     assert state["outbox"] >= 3
 
@@ -209,11 +209,11 @@ def test_while_the_broker_is_down_numbers_come_from_the_reserve_and_all_reach_th
     mosquitto.start()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        rows = tickets(kiosk_server)
+        rows = tickets(site_server)
         if len(rows) >= 5 and app.state()["outbox"] == 0:
             break
         time.sleep(0.5)
-    rows = tickets(kiosk_server)
+    rows = tickets(site_server)
     numbers = [r.number for r in rows]
     assert sorted(numbers) == sorted(["A001", *issued]), numbers
     assert len(set(numbers)) == len(numbers)
@@ -226,13 +226,13 @@ def test_while_the_broker_is_down_numbers_come_from_the_reserve_and_all_reach_th
 
 
 def test_rate_a_visit_by_ticket_number(
-    start_kiosk: Start, kiosk_server: ServerRuntime, shots: Path
+    start_kiosk: Start, site_server: ServerRuntime, shots: Path
 ) -> None:
     app = start_kiosk(ask_priority=False)
     ready(app)
     number = take_number(app, "tp", priority=None)["number"]
-    with TestClient(create_app(kiosk_server)) as api:
-        clerk = login(api, kiosk_server, "lan", "clerk", "c01")
+    with TestClient(create_app(site_server)) as api:
+        clerk = login(api, site_server, "lan", "clerk", "c01")
         for action in ("open", "call-next", "start", "done"):
             assert act(api, clerk, "q1", action).status_code == 200
 
@@ -253,10 +253,10 @@ def test_rate_a_visit_by_ticket_number(
     assert state["screen"] == "rate_level"
     assert f"Đánh giá lượt phục vụ số {number}" in state["texts"]
     shot(app, shots, "09_rate_level")
-    app.tap("level-dissatisfied", settle=1.1)
+    app.tap("level-dissatisfied", settle=1.4)
     assert app.state()["screen"] == "rate_reasons"
-    app.tap("reason-khong_huong_dan_mieng", settle=1.1)
-    app.tap("reason-luon_lang_nghe", settle=1.1)
+    app.tap("reason-khong_huong_dan_mieng", settle=1.4)
+    app.tap("reason-luon_lang_nghe", settle=1.4)
     shot(app, shots, "10_rate_reasons")
     app.tap("rate-send")
     state = app.state()
@@ -268,7 +268,7 @@ def test_rate_a_visit_by_ticket_number(
     deadline = time.monotonic() + 15
     rating = None
     while time.monotonic() < deadline and rating is None:
-        with kiosk_server.db.read() as s:
+        with site_server.db.read() as s:
             rating = s.scalar(select(RatingRow))
         time.sleep(0.3)
     assert rating is not None
@@ -283,7 +283,7 @@ def test_rate_a_visit_by_ticket_number(
 
 
 def test_kiosk_mode_large_targets_idle_return_and_admin_exit(
-    start_kiosk: Start, kiosk_server: ServerRuntime
+    start_kiosk: Start, site_server: ServerRuntime
 ) -> None:
     app = start_kiosk(idle_timeout_s=5)
     ready(app)

@@ -49,3 +49,25 @@ def write_kiosk_config(
         }
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def write_pad_config(path: Path, broker: Broker, state_dir: Path, **rating: Any) -> Path:
+    """pad-q1 on desk q1; ``rating`` overrides the pad's rating settings."""
+    data: dict[str, Any] = {
+        "device_id": "pad-q1",
+        "desk_id": "q1",
+        "site": "gialoc",
+        "state_dir": str(state_dir),
+        "broker": {
+            "host": broker.host,
+            "port": broker.port,
+            "password": device_password("pad-q1"),
+            "reconnect_min_s": 1,
+            "reconnect_max_s": 2,
+        },
+        "screen": {"kiosk_mode": True, "admin_pin_hash": PasswordHasher().hash(ADMIN_PIN)},
+        "rating": {"min_gap_s": 0.6, **rating},
+        "health_every_s": 5,
+    }
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path

@@ -284,18 +284,29 @@ def main() -> None:
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     kind, config_path = sys.argv[1], sys.argv[2]
-    if kind != "kiosk":
-        raise SystemExit(f"unknown app {kind!r}")
-    from kiosk.config import KioskConfig
     from touch_ui import boot
-    from touch_ui.device_config import load_device_config
 
-    config = load_device_config(config_path, KioskConfig)
-    boot.configure(config.screen, config.state_dir)
-    from kiosk.app import KioskApp
-    from kiosk.core import KioskCore
+    if kind == "kiosk":
+        from kiosk.config import KioskConfig
+        from touch_ui.device_config import load_device_config
 
-    app = KioskApp(config, KioskCore(config))
+        config = load_device_config(config_path, KioskConfig)
+        boot.configure(config.screen, config.state_dir)
+        from kiosk.app import KioskApp
+        from kiosk.core import KioskCore
+
+        app: Any = KioskApp(config, KioskCore(config))
+    elif kind == "pad":
+        from rating_pad.main import load
+
+        pad_config = load(config_path)
+        boot.configure(pad_config.screen, pad_config.state_dir)
+        from rating_pad.app import PadApp
+        from rating_pad.core import PadCore
+
+        app = PadApp(pad_config, PadCore(pad_config))
+    else:
+        raise SystemExit(f"unknown app {kind!r}")
     serve_commands(app)
     app.run()
 

@@ -1,0 +1,26 @@
+"""``motcua pad --config FILE``: start the rating pad app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rating_pad.config import PadConfig
+from touch_ui.device_config import load_device_config
+
+
+def load(config_path: str | Path) -> PadConfig:
+    """The pad config; the shell's idle timeout becomes the rating's idle timeout."""
+    config = load_device_config(config_path, PadConfig)
+    screen = config.screen.model_copy(update={"idle_timeout_s": config.rating.idle_timeout_s})
+    return config.model_copy(update={"screen": screen})
+
+
+def run(config_path: str | Path) -> None:
+    config = load(config_path)
+    from touch_ui import boot
+
+    boot.configure(config.screen, config.state_dir)
+    from rating_pad.app import PadApp  # Kivy: only after boot.configure
+    from rating_pad.core import PadCore
+
+    PadApp(config, PadCore(config)).run()
