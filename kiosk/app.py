@@ -20,7 +20,7 @@ from kivy.core.window import Window
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.image import Image
-from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+from kivy.uix.screenmanager import Screen
 
 from kiosk.config import KioskConfig
 from kiosk.core import (
@@ -35,7 +35,7 @@ from kiosk.core import (
 from touch_ui import theme
 from touch_ui.rating_flow import RatingAnswer, RatingFlow
 from touch_ui.shell import TouchApp, on_main_thread
-from touch_ui.widgets import Banner, BigButton, Keypad, Panel, PressGuard, Text
+from touch_ui.widgets import BigButton, Keypad, Panel, PressGuard, Text
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +43,11 @@ log = logging.getLogger(__name__)
 class KioskApp(TouchApp):
     title = "motcua – kiosk"
 
+    core: KioskCore
+
     def __init__(self, config: KioskConfig, core: KioskCore, **kw: Any) -> None:
-        super().__init__(config, **kw)
+        super().__init__(config, core, **kw)
         self.cfg = config
-        self.core = core
         self.guard = PressGuard(0.8)
         self.busy = False
         #: The number on screen now (tests and the health report read it).
@@ -66,26 +67,14 @@ class KioskApp(TouchApp):
     # ------------------------------------------------------------------ building
 
     def build(self) -> BoxLayout:
-        root = BoxLayout(orientation="vertical")
-        self.sm = ScreenManager(transition=NoTransition())
-        for name in ("welcome", "services", "priority", "ticket", "enter_number"):
-            self.sm.add_widget(Screen(name=name))
+        root = self.make_root(["welcome", "services", "priority", "ticket", "enter_number"])
         self.flow = RatingFlow(self.sm, lambda: self.lang)
-        self.banner = Banner()
-        root.add_widget(self.sm)
-        root.add_widget(self.banner)
         self.rebuild()
-        self.core.on_change(on_main_thread(self.refresh))
         return root
 
     def on_start(self) -> None:
-        super().on_start()
         Window.bind(on_flip=self._first_flip)
-        self.core.start()
-        Clock.schedule_interval(lambda _dt: self._update_banner(), 2.0)
-
-    def on_stop(self) -> None:
-        self.core.stop()
+        super().on_start()
 
     def _first_flip(self, *_a: Any) -> None:
         self.first_frame_at = time.time()
@@ -101,7 +90,7 @@ class KioskApp(TouchApp):
         self._build_services()
         self._build_enter_number()
         self.flow.build()
-        self._update_banner()
+        self.update_banner()
 
     def _screen(self, name: str) -> Screen:
         screen = self.sm.get_screen(name)
@@ -294,10 +283,7 @@ class KioskApp(TouchApp):
         prefixes = self.core.known_prefixes()
         if prefixes != self._keypad_prefixes and self.sm.current != "enter_number":
             self._build_enter_number()
-        self._update_banner()
-
-    def _update_banner(self) -> None:
-        self.banner.show("" if self.core.online else self.tr("offline_banner"))
+        self.update_banner()
 
     # ------------------------------------------------------------------ navigation
 

@@ -19,8 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from importlib.metadata import PackageNotFoundError, version
-from typing import TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as mqtt
@@ -28,10 +27,9 @@ import paho.mqtt.client as mqtt
 from kiosk.config import KioskConfig
 from kiosk.state import KioskState, ReserveExhausted
 from protocol.conduct import RawLevel
-from protocol.link import LinkError, MqttLink, now_utc
+from protocol.link import LinkError, now_utc
 from protocol.messages import (
     DeviceHealth,
-    InvalidMessage,
     OfflineTicket,
     PrinterState,
     PriorityInfo,
@@ -41,17 +39,11 @@ from protocol.messages import (
     TicketRequest,
     TicketResponse,
     VisitRating,
-    decode,
 )
 from ticket_printer import Printer, PrinterError, Ticket, TicketLabels
+from touch_ui.device_core import DeviceCore
 
 log = logging.getLogger(__name__)
-M = TypeVar("M", QueueState, ReserveBlocks)
-
-try:
-    APP_VERSION = version("motcua")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    APP_VERSION = "0+unknown"
 
 
 NUMBER_RE = re.compile(r"^([A-Z]{1,2})([0-9]{1,4})$")
@@ -114,7 +106,7 @@ class PrintOutcome:
     message: str = ""
 
 
-class KioskCore:
+class KioskCore(DeviceCore):
     def __init__(
         self,
         config: KioskConfig,
@@ -122,19 +114,10 @@ class KioskCore:
         printer: Printer | None = None,
         clock: Callable[[], datetime] = now_utc,
     ) -> None:
-        self.config = config
-        self.clock = clock
+        super().__init__(config, health_every_s=config.kiosk.health_every_s, clock=clock)
+        self.config: KioskConfig = config
         self.tz = ZoneInfo(config.timezone)
-        state_dir = config.state_dir
-        state_dir.mkdir(parents=True, exist_ok=True)
-        self.state = KioskState(state_dir / f"{config.device_id}.state.db")
-        self.link = MqttLink(
-            config.broker,
-            config.site,
-            config.device_id,
-            outbox_path=state_dir / f"{config.device_id}.outbox.db",
-        )
-        self.topics = self.link.topics
+        self.state = KioskState(config.state_dir / f"{config.device_id}.state.db")
         if printer is None and config.printer is not None:
             printer = Printer(config.printer)
         self.printer = printer
@@ -144,69 +127,32 @@ class KioskCore:
         self._queues: dict[str, QueueState] = {}
         #: Offline numbers issued per service since that service's last queue update.
         self._offline_since: dict[str, int] = {}
-        self._listeners: list[Callable[[], None]] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._health_wake = threading.Event()
-        self._health_thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> None:
+    def subscribe(self) -> None:
         self.link.subscribe(self.topics.queue("+"), self._on_queue)
         self.link.subscribe(self.topics.kiosk_reserve(self.config.device_id), self._on_reserve)
-        self.link.on_connected(self._health_wake.set)
-        self.link.start()
-        self._health_thread = threading.Thread(
-            target=self._health_loop, name="kiosk-health", daemon=True
-        )
-        self._health_thread.start()
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._health_wake.set()
-        if self._health_thread is not None:
-            self._health_thread.join(timeout=5)
-        self.link.stop()
+    def close(self) -> None:
         if self.printer is not None:
             self.printer.close()
         self.state.close()
 
-    def on_change(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` (from the MQTT thread) when services, queues or links change."""
-        self._listeners.append(listener)
-
-    def _changed(self) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener()
-            except Exception:
-                log.exception("kiosk listener failed")
-
     # ------------------------------------------------------------------ inbound
 
-    @staticmethod
-    def _decoded(model: type[M], msg: mqtt.MQTTMessage) -> M | None:
-        """The message, or None for a cleared retained topic or an invalid payload."""
-        if not msg.payload:
-            return None
-        try:
-            return decode(model, msg.payload)
-        except InvalidMessage as e:
-            log.warning("ignored an invalid message on %s: %s", msg.topic, e)
-            return None
-
     def _on_queue(self, msg: mqtt.MQTTMessage) -> None:
-        q = self._decoded(QueueState, msg)
+        q = self.decoded(QueueState, msg)
         if q is None:
             return
         with self._lock:
             self._queues[q.service] = q
             self._offline_since.pop(q.service, None)
-        self._changed()
+        self.changed()
 
     def _on_reserve(self, msg: mqtt.MQTTMessage) -> None:
-        setup = self._decoded(ReserveBlocks, msg)
+        setup = self.decoded(ReserveBlocks, msg)
         if setup is None:
             return
         if setup.kiosk_id != self.config.device_id:
@@ -215,14 +161,9 @@ class KioskCore:
         self.state.save_setup(setup)
         with self._lock:
             self._setup = setup
-        self._changed()
+        self.changed()
 
     # ------------------------------------------------------------------ reading
-
-    @property
-    def online(self) -> bool:
-        """The broker is connected and the server says it is online."""
-        return self.link.connected.is_set() and self.link.server_online.is_set()
 
     @property
     def office_name(self) -> tuple[str, str]:
@@ -343,7 +284,7 @@ class KioskCore:
             ahead = (q.waiting if q else 0) + self._offline_since.get(svc.code, 0)
             self._offline_since[svc.code] = self._offline_since.get(svc.code, 0) + 1
             per_person = (q.eta_minutes / q.waiting) if q and q.waiting else 0.0
-        self._changed()
+        self.changed()
         return IssuedNumber(
             ticket_id=event.ticket_id,
             number=event.number,
@@ -400,8 +341,8 @@ class KioskCore:
         changed = state != self.printer_state
         self.printer_state, self.printer_detail = state, detail
         if changed:
-            self._health_wake.set()
-            self._changed()
+            self.report_health_now()
+            self.changed()
 
     # ------------------------------------------------------------------ ratings
 
@@ -433,30 +374,13 @@ class KioskCore:
 
     # ------------------------------------------------------------------ health
 
-    def health(self) -> DeviceHealth:
-        return DeviceHealth(
-            device_id=self.config.device_id,
-            sent_at=self.clock(),
-            app_version=APP_VERSION,
-            boot_id=self.link.boot_id,
-            printer=self.printer_state,
-            outbox_depth=self.link.outbox_depth(),
-            detail=(self.printer_detail or "")[:200] or None,
-        )
+    def health(self, **extra: Any) -> DeviceHealth:
+        detail = (self.printer_detail or "")[:200] or None
+        return super().health(printer=self.printer_state, detail=detail, **extra)
 
-    def _health_loop(self) -> None:
-        while not self._stop.is_set():
-            self._health_wake.wait(self.config.kiosk.health_every_s)
-            self._health_wake.clear()
-            if self._stop.is_set():
-                return
-            if self.printer is not None:
-                # Paper running out, or a fault cleared: find out without a citizen.
-                status = self.printer.check_status()
-                if status.value != self.printer_state:
-                    self._set_printer(PrinterState(status.value), None)
-                    self._health_wake.clear()
-            if self.link.connected.is_set():
-                self.link.publish(
-                    self.topics.device_health(self.config.device_id), self.health(), retain=True
-                )
+    def check_hardware(self) -> None:
+        if self.printer is not None:
+            # Paper running out, or a fault cleared: find out without a citizen.
+            status = self.printer.check_status()
+            if status.value != self.printer_state:
+                self._set_printer(PrinterState(status.value), None)

@@ -6,6 +6,7 @@ import getpass
 import logging
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -222,14 +223,8 @@ def kiosk(
 ) -> None:
     """Máy lấy số (màn hình cảm ứng) / the touchscreen kiosk."""
     from kiosk.main import run
-    from touch_ui.device_config import DeviceConfigError
 
-    _setup_logging(log_level)
-    try:
-        run(config)
-    except DeviceConfigError as e:
-        typer.echo(str(e), err=True)
-        raise typer.Exit(2) from None
+    _run_device(run, config, log_level)
 
 
 @app.command()
@@ -241,6 +236,12 @@ def pad(
 ) -> None:
     """Máy đánh giá tại quầy / the rating pad at a desk."""
     from rating_pad.main import run
+
+    _run_device(run, config, log_level)
+
+
+def _run_device(run: Callable[[Path], None], config: Path, log_level: str) -> None:
+    """Run a touch app; a wrong config file is one clear message and exit code 2."""
     from touch_ui.device_config import DeviceConfigError
 
     _setup_logging(log_level)

@@ -9,17 +9,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import AsyncImage
-from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from rating_pad.config import PadConfig
 from rating_pad.core import PadCore
 from touch_ui import theme
 from touch_ui.rating_flow import RatingAnswer, RatingFlow
-from touch_ui.shell import TouchApp, on_main_thread
-from touch_ui.widgets import Banner, Panel, Text
+from touch_ui.shell import TouchApp
+from touch_ui.widgets import Panel, Text
 
 log = logging.getLogger(__name__)
 
@@ -27,35 +25,23 @@ log = logging.getLogger(__name__)
 class PadApp(TouchApp):
     title = "motcua – đánh giá"
 
+    core: PadCore
+    offline_text = "pad_offline_banner"
+
     def __init__(self, config: PadConfig, core: PadCore, **kw: Any) -> None:
-        super().__init__(config, **kw)
+        super().__init__(config, core, **kw)
         self.cfg = config
-        self.core = core
         self._rating: Any = None  # ticket id being rated now
         self.sent: list[dict[str, Any]] = []  # what this run sent (tests, support)
 
     def build(self) -> BoxLayout:
-        root = BoxLayout(orientation="vertical")
-        self.sm = ScreenManager(transition=NoTransition())
-        self.sm.add_widget(Screen(name="idle"))
+        root = self.make_root(["idle"])
         r = self.cfg.rating
         self.flow = RatingFlow(
             self.sm, lambda: self.lang, scale=r.scale, min_gap_s=r.min_gap_s, thanks_s=r.thanks_s
         )
-        self.banner = Banner()
-        root.add_widget(self.sm)
-        root.add_widget(self.banner)
         self.rebuild()
-        self.core.on_change(on_main_thread(self.refresh))
         return root
-
-    def on_start(self) -> None:
-        super().on_start()
-        self.core.start()
-        Clock.schedule_interval(lambda _dt: self._update_banner(), 2.0)
-
-    def on_stop(self) -> None:
-        self.core.stop()
 
     def rebuild(self) -> None:
         u = theme.unit()
@@ -102,11 +88,8 @@ class PadApp(TouchApp):
             serving = ""
         self.serving_label.show(serving)
         self.greeting.show(self.tr("pad_greeting"))
-        self._update_banner()
+        self.update_banner()
         self._maybe_rate()
-
-    def _update_banner(self) -> None:
-        self.banner.show("" if self.core.online else self.tr("pad_offline_banner"))
 
     def _maybe_rate(self) -> None:
         if self.flow.active or self.sm.current == "rate_thanks":

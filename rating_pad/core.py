@@ -18,18 +18,12 @@ from datetime import datetime
 import paho.mqtt.client as mqtt
 
 from protocol.conduct import RawLevel
-from protocol.link import MqttLink, now_utc
-from protocol.messages import DeskRating, DeskState, DeviceHealth, InvalidMessage, decode
+from protocol.link import now_utc
+from protocol.messages import DeskRating, DeskState
 from rating_pad.config import PadConfig
+from touch_ui.device_core import DeviceCore
 
 log = logging.getLogger(__name__)
-
-try:
-    from importlib.metadata import version
-
-    APP_VERSION = version("motcua")
-except Exception:  # a source tree that was never installed
-    APP_VERSION = "0+unknown"
 
 
 class Answered:
@@ -62,65 +56,25 @@ class Answered:
             self._db.close()
 
 
-class PadCore:
+class PadCore(DeviceCore):
     def __init__(self, config: PadConfig, *, clock: Callable[[], datetime] = now_utc) -> None:
-        self.config = config
-        self.clock = clock
-        config.state_dir.mkdir(parents=True, exist_ok=True)
+        super().__init__(config, health_every_s=config.health_every_s, clock=clock)
+        self.config: PadConfig = config
         self.answered = Answered(str(config.state_dir / f"{config.device_id}.answered.db"))
-        self.link = MqttLink(
-            config.broker,
-            config.site,
-            config.device_id,
-            outbox_path=config.state_dir / f"{config.device_id}.outbox.db",
-        )
-        self.topics = self.link.topics
         self.desk: DeskState | None = None
-        self._listeners: list[Callable[[], None]] = []
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._health_thread: threading.Thread | None = None
 
-    def start(self) -> None:
+    def subscribe(self) -> None:
         self.link.subscribe(self.topics.desk_state(self.config.desk_id), self._on_desk)
-        self.link.on_connected(self._wake.set)
-        self.link.start()
-        self._health_thread = threading.Thread(
-            target=self._health_loop, name="pad-health", daemon=True
-        )
-        self._health_thread.start()
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._health_thread is not None:
-            self._health_thread.join(timeout=5)
-        self.link.stop()
+    def close(self) -> None:
         self.answered.close()
 
-    def on_change(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
-
-    @property
-    def online(self) -> bool:
-        return self.link.connected.is_set() and self.link.server_online.is_set()
-
     def _on_desk(self, msg: mqtt.MQTTMessage) -> None:
-        if not msg.payload:
-            return
-        try:
-            state = decode(DeskState, msg.payload)
-        except InvalidMessage as e:
-            log.warning("ignored an invalid desk state: %s", e)
-            return
-        if state.desk_id != self.config.desk_id:
+        state = self.decoded(DeskState, msg)
+        if state is None or state.desk_id != self.config.desk_id:
             return
         self.desk = state
-        for listener in list(self._listeners):
-            try:
-                listener()
-            except Exception:
-                log.exception("pad listener failed")
+        self.changed()
 
     def to_rate(self) -> tuple[uuid.UUID, str] | None:
         """The ticket waiting for this pad's rating (not answered here yet), if any."""
@@ -152,23 +106,5 @@ class PadCore:
         )
         self.link.publish_event(self.topics.desk_rating(self.config.desk_id), rating)
         self.answered.add(ticket_id, rating.sent_at)
-        self._wake.set()
+        self.report_health_now()  # the outbox depth changed
         return rating
-
-    def health(self) -> DeviceHealth:
-        return DeviceHealth(
-            device_id=self.config.device_id,
-            sent_at=self.clock(),
-            app_version=APP_VERSION,
-            boot_id=self.link.boot_id,
-            outbox_depth=self.link.outbox_depth(),
-        )
-
-    def _health_loop(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.config.health_every_s)
-            self._wake.clear()
-            if not self._stop.is_set() and self.link.connected.is_set():
-                self.link.publish(
-                    self.topics.device_health(self.config.device_id), self.health(), retain=True
-                )

@@ -14,11 +14,13 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.popup import Popup
+from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from touch_ui import theme
 from touch_ui.device_config import DeviceConfig
+from touch_ui.device_core import DeviceCore
 from touch_ui.i18n import Lang, tr
-from touch_ui.widgets import BigButton, Keypad, Text
+from touch_ui.widgets import Banner, BigButton, Keypad, Text
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +39,15 @@ def on_main_thread(fn: Callable[..., Any]) -> Callable[..., None]:
 
 
 class TouchApp(App):
-    """Base of the kiosk and pad apps."""
+    """Base of the kiosk and pad apps: a screen manager over an offline banner."""
 
-    def __init__(self, config: DeviceConfig, **kw: Any) -> None:
+    #: i18n key of the banner shown while the server cannot be reached.
+    offline_text = "offline_banner"
+
+    def __init__(self, config: DeviceConfig, core: DeviceCore, **kw: Any) -> None:
         super().__init__(**kw)
         self.device_config = config
+        self.core = core
         self.lang: Lang = config.screen.language
         self._last_touch = Clock.get_boottime()
         self._admin_ev: Any = None
@@ -50,11 +56,35 @@ class TouchApp(App):
 
     # ------------------------------------------------------------------ lifecycle
 
+    def make_root(self, screens: list[str]) -> BoxLayout:
+        """The root widget: ``self.sm`` with empty ``screens``, ``self.banner`` below."""
+        root = BoxLayout(orientation="vertical")
+        self.sm = ScreenManager(transition=NoTransition())
+        for name in screens:
+            self.sm.add_widget(Screen(name=name))
+        self.banner = Banner()
+        root.add_widget(self.sm)
+        root.add_widget(self.banner)
+        self.core.on_change(on_main_thread(self.refresh))
+        return root
+
     def on_start(self) -> None:
         Window.clearcolor = theme.BACKGROUND
         Window.bind(on_request_close=self._on_request_close)
         Window.bind(on_touch_down=self._on_any_touch_down, on_touch_up=self._on_any_touch_up)
         Clock.schedule_interval(self._check_idle, 1.0)
+        self.core.start()
+        Clock.schedule_interval(lambda _dt: self.update_banner(), 2.0)
+
+    def on_stop(self) -> None:
+        self.core.stop()
+
+    def refresh(self) -> None:
+        """What the device shows changed (apps override; runs on Kivy's thread)."""
+        self.update_banner()
+
+    def update_banner(self) -> None:
+        self.banner.show("" if self.core.online else self.tr(self.offline_text))
 
     def _on_request_close(self, *_a: Any, **_kw: Any) -> bool:
         """True refuses: in kiosk mode only the admin PIN closes the app."""

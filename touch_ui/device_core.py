@@ -1,0 +1,143 @@
+"""What every touch device does without Kivy: its MQTT link with the durable outbox,
+change listeners, the retained health report, decoding retained state.
+
+Subclasses subscribe in ``subscribe()``, add to the health report in ``health()`` and
+look at their hardware in ``check_hardware()`` (called before each health report).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, TypeVar
+
+import paho.mqtt.client as mqtt
+from pydantic import BaseModel
+
+from protocol.link import MqttLink, now_utc
+from protocol.messages import DeviceHealth, InvalidMessage, decode
+from touch_ui.device_config import DeviceConfig
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+try:
+    APP_VERSION = version("motcua")
+except PackageNotFoundError:  # a source tree that was never installed
+    APP_VERSION = "0+unknown"
+
+
+class DeviceCore:
+    def __init__(
+        self,
+        config: DeviceConfig,
+        *,
+        health_every_s: float = 30,
+        clock: Callable[[], datetime] = now_utc,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.health_every_s = health_every_s
+        config.state_dir.mkdir(parents=True, exist_ok=True)
+        self.link = MqttLink(
+            config.broker,
+            config.site,
+            config.device_id,
+            outbox_path=config.state_dir / f"{config.device_id}.outbox.db",
+        )
+        self.topics = self.link.topics
+        self._listeners: list[Callable[[], None]] = []
+        self._stop = threading.Event()
+        self._health_wake = threading.Event()
+        self._health_thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def subscribe(self) -> None:
+        """Subscribe to what the device shows (subclasses)."""
+
+    def close(self) -> None:
+        """Release the device's own resources after the link stopped (subclasses)."""
+
+    def start(self) -> None:
+        self.subscribe()
+        self.link.on_connected(self._health_wake.set)
+        self.link.start()
+        self._health_thread = threading.Thread(
+            target=self._health_loop, name=f"{self.config.device_id}-health", daemon=True
+        )
+        self._health_thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._health_wake.set()
+        if self._health_thread is not None:
+            self._health_thread.join(timeout=5)
+        self.link.stop()
+        self.close()
+
+    # ------------------------------------------------------------------ changes
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (from the MQTT thread) when what the device shows changes."""
+        self._listeners.append(listener)
+
+    def changed(self) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener()
+            except Exception:
+                log.exception("%s: listener failed", self.config.device_id)
+
+    @property
+    def online(self) -> bool:
+        """The broker is connected and the server says it is online."""
+        return self.link.connected.is_set() and self.link.server_online.is_set()
+
+    @staticmethod
+    def decoded(model: type[M], msg: mqtt.MQTTMessage) -> M | None:
+        """The message, or None for a cleared retained topic or an invalid payload."""
+        if not msg.payload:
+            return None
+        try:
+            return decode(model, msg.payload)
+        except InvalidMessage as e:
+            log.warning("ignored an invalid message on %s: %s", msg.topic, e)
+            return None
+
+    # ------------------------------------------------------------------ health
+
+    def health(self, **extra: Any) -> DeviceHealth:
+        return DeviceHealth(
+            device_id=self.config.device_id,
+            sent_at=self.clock(),
+            app_version=APP_VERSION,
+            boot_id=self.link.boot_id,
+            outbox_depth=self.link.outbox_depth(),
+            **extra,
+        )
+
+    def report_health_now(self) -> None:
+        self._health_wake.set()
+
+    def check_hardware(self) -> None:
+        """Look at attached hardware before a health report (subclasses)."""
+
+    def _health_loop(self) -> None:
+        while not self._stop.is_set():
+            self._health_wake.wait(self.health_every_s)
+            self._health_wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.check_hardware()
+            except Exception:
+                log.exception("%s: hardware check failed", self.config.device_id)
+            if self.link.connected.is_set():
+                self.link.publish(
+                    self.topics.device_health(self.config.device_id), self.health(), retain=True
+                )
