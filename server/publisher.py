@@ -163,20 +163,41 @@ class StatePublisher:
 
     # ------------------------------------------------------------------ building
 
+    def _reserves(self, kiosk_ids: set[str]) -> list[tuple[str, BaseModel]]:
+        """Reserve messages: read when the blocks exist (the usual case, no write lock
+        taken while kiosks are asking for numbers), else allocated in one transaction
+        for all the kiosks missing some. A failure is retried RESERVE_RETRY_S later."""
+        if not kiosk_ids:
+            return []
+        found: list[tuple[str, BaseModel]] = []
+        missing: list[str] = []
+        try:
+            with self.db.read() as s:
+                for kiosk_id in sorted(kiosk_ids):
+                    reserve = self.engine.reserve_blocks(s, kiosk_id, allocate=False)
+                    if reserve is None:
+                        missing.append(kiosk_id)
+                    else:
+                        found.append((kiosk_id, reserve))
+            if missing:
+                with self.db.write() as s:
+                    for kiosk_id in missing:
+                        reserve = self.engine.reserve_blocks(s, kiosk_id)
+                        assert reserve is not None
+                        found.append((kiosk_id, reserve))
+        except Exception:
+            log.exception("reserves of %s not published; retried later", sorted(kiosk_ids))
+            with self._cond:
+                self._retry_reserves |= set(kiosk_ids)
+                self._retry_at = time.monotonic() + RESERVE_RETRY_S
+            return []
+        return found
+
     def publish(self, changes: Changes) -> None:
         if not changes:
             return
         out: list[tuple[str, BaseModel, bool]] = []
-        for kiosk_id in sorted(changes.reserves):
-            try:
-                with self.db.write() as s:
-                    reserve = self.engine.reserve_blocks(s, kiosk_id)
-            except Exception:
-                log.exception("reserve of %s not published; retried later", kiosk_id)
-                with self._cond:
-                    self._retry_reserves.add(kiosk_id)
-                    self._retry_at = time.monotonic() + RESERVE_RETRY_S
-                continue
+        for kiosk_id, reserve in self._reserves(changes.reserves):
             out.append((self.topics.kiosk_reserve(kiosk_id), reserve, True))
         started = time.monotonic()
         with self.db.read() as s:

@@ -341,10 +341,15 @@ class QueueEngine:
 
     # ------------------------------------------------------------------ offline reserve
 
-    def reserve_blocks(self, s: Session, kiosk_id: str, day: date | None = None) -> ReserveBlocks:
+    def reserve_blocks(
+        self, s: Session, kiosk_id: str, day: date | None = None, *, allocate: bool = True
+    ) -> ReserveBlocks | None:
         """The retained ``kiosk/{id}/reserve`` message of a kiosk for a local day (today by
         default): one block per service, allocated now (in this transaction) if missing,
         plus the catalogue a kiosk needs to show its buttons with the server down.
+
+        With ``allocate=False`` nothing is written: ``None`` when a block is missing (the
+        publisher reads in a read transaction first and writes only when it must).
 
         Blocks of a (day, service) are handed out in request order: the n-th kiosk to ask
         gets ``reserve_first + n × block_size`` … ``+ block_size - 1``. Two server
@@ -365,6 +370,8 @@ class QueueEngine:
                 )
             )
         }
+        if len(have) < len(self.config.services) and not allocate:
+            return None
         if len(have) < len(self.config.services) and s.get_bind().dialect.name == "postgresql":
             # Server processes allocating the same day queue here instead of colliding on
             # the unique keys again and again (the retry below remains the safety net).
