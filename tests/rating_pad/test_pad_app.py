@@ -15,13 +15,15 @@ from sqlalchemy import select
 from server.db.tables import RatingRow
 from server.http.app import create_app
 from server.runtime import ServerRuntime
+from tests.conftest import make_runtime
 from tests.kiosk.test_kiosk_app import assert_drawn
 from tests.support.devices import Watcher, device_link, request_ticket, started
 from tests.support.display import Display
 from tests.support.http import act, login
 from tests.support.kiosk import write_pad_config
 from tests.support.kivy_remote import RemoteApp
-from tests.support.services import Broker
+from tests.support.services import Broker, sqlite_url
+from tests.support.sites import make_site
 
 pytestmark = pytest.mark.slow
 
@@ -210,3 +212,27 @@ def test_ratings_made_offline_arrive_once_even_across_a_pad_restart(
     # Not asked again after the restart, and stored once.
     time.sleep(1.5)
     assert app.state()["screen"] == "idle" and len(ratings(site_server)) == 1
+
+
+def test_a_five_face_pad_stores_the_raw_level_and_maps_it_to_the_official_one(
+    start_pad: Callable[..., RemoteApp], mosquitto: Broker, tmp_path: Path
+) -> None:
+    # The site uses a 5-level scale (the server refuses levels its scale does not have).
+    rt = make_runtime(make_site(rating={"scale": 5}), sqlite_url(tmp_path), mosquitto)
+    desk = Desk(rt, mosquitto, tmp_path)
+    try:
+        app = start_pad(scale=5)
+        app.wait_for(lambda s: s["online"], what="online")
+        desk.serve_one()
+        state = app.wait_for(lambda s: s["screen"] == "rate_level", what="rating")
+        faces = {"Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng", "Rất không hài lòng"}
+        assert faces <= set(state["texts"])
+        app.tap("level-neutral", settle=1.0)
+        # "Bình thường" is not satisfied in the official count: the reasons screen follows.
+        assert app.state()["screen"] == "rate_reasons"
+        app.tap("rate-send", settle=1.0)
+        (r,) = wait_ratings(rt, 1)
+        assert (r.level_raw, r.level) == ("neutral", "dissatisfied")
+    finally:
+        desk.close()
+        rt.stop()
