@@ -197,7 +197,8 @@ def test_connection_without_valid_credentials_is_refused(
 def test_server_account_connects(broker: Broker) -> None:
     client = RawClient(broker, "server", broker.server_password)
     try:
-        client.connected()
+        reason = client.connect()
+        assert reason is not None and not reason.is_failure, f"server refused: {reason}"
     finally:
         client.stop()
 

@@ -503,6 +503,8 @@ def test_in_puback_mode_the_brokers_acknowledgement_deletes(
     wait_until(lambda: link.outbox_depth() == 0, what="the PUBACKs")
     ids = {str(e.msg_id) for e in events}
     wait_until(lambda: ids <= set(msg_ids(seen)), what="the events at the watcher")
+    # No receipt was ever published: the PUBACKs alone emptied the durable outbox.
+    assert link.outbox_depth() == 0 and pending_ids(tmp_path / "kiosk-1.outbox.db") == set()
 
 
 def test_unconfirmed_events_are_sent_again_until_a_receipt_arrives(

@@ -192,10 +192,13 @@ def test_recall_counts_and_calls_the_number_again_on_the_board(office: Office) -
 def test_a_citizen_at_the_desk_cannot_be_recalled(lite: Office) -> None:
     issue_all(lite, "tp")
     lite.open("q1")
-    lite.call_next("q1")
+    t = lite.call_next("q1")
     lite.act("start", "q1")
     with refused("bad_state"):
         lite.act("recall", "q1")
+    row = lite.ticket(t.id)
+    assert (row.state, row.recall_count) == ("serving", 0)
+    assert lite.events(t.id) == ["issued", "called", "started"]
     with refused("bad_state"):
         lite.act("start", "q1")
 
@@ -258,10 +261,12 @@ def test_no_show_frees_the_desk_and_the_citizen_can_be_called_back(office: Offic
 def test_no_show_is_refused_once_service_has_started(lite: Office) -> None:
     issue_all(lite, "tp")
     lite.open("q1")
-    lite.call_next("q1")
+    t = lite.call_next("q1")
     lite.act("start", "q1")
     with refused("bad_state"):
         lite.act("no_show", "q1")
+    assert lite.ticket(t.id).state == "serving"
+    assert lite.desk_state("q1").serving.number == "A001"
 
 
 def test_transfer_keeps_number_and_issue_time_and_goes_before_later_tickets(
@@ -358,6 +363,7 @@ def test_call_number_does_not_reach_yesterdays_tickets(lite: Office) -> None:
     lite.open("q1")
     with refused("not_found"):
         lite.act("call_number", "q1", "A001")
+    assert lite.desk_state("q1").serving is None  # nobody was called to the desk
 
 
 def test_desk_errors(lite: Office) -> None:

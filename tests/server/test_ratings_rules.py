@@ -81,9 +81,12 @@ def test_a_rating_at_the_desk_is_stored_and_clears_the_pad(office: Office) -> No
 
 
 def test_unknown_ticket(lite: Office) -> None:
-    finished(lite)
+    t = finished(lite)
     with refused("unknown_ticket"):
         lite.rate(desk_rating(uuid.uuid4(), "satisfied", lite.clock()), "q1")
+    assert stored(lite) == 0
+    # The real visit is still waiting for its rating on the pad.
+    assert lite.desk_state("q1").awaiting_rating.ticket_id == t.id
 
 
 def test_only_a_finished_visit_can_be_rated(lite: Office) -> None:

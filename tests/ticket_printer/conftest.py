@@ -6,7 +6,6 @@ Only fixtures live here (test modules do not import this file): test file names 
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.services import unavailable
 from ticket_printer import PrinterProfile, SerialSettings, Ticket
 from ticket_printer.emulator import VirtualPrinter
 
@@ -33,18 +33,11 @@ STANDARD_LINES = [
 STANDARD_QR = "https://motcua.example/t/A023-7F3A9C"
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
 def _require_socat() -> None:
     """socat is part of the test contract: missing it fails in CI, skips elsewhere."""
     if shutil.which("socat"):
         return
-    message = "socat is required for the virtual serial port tests: apt-get install socat"
-    if _in_ci():
-        pytest.fail(message)
-    pytest.skip(message)
+    unavailable("socat is required for the virtual serial port tests: apt-get install socat")
 
 
 def _standard_ticket(**changes: object) -> Ticket:
