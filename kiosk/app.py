@@ -56,7 +56,7 @@ class KioskApp(TouchApp):
         self._service: str | None = None
         self._typed = ""
         self._back_ev: Any = None
-        self.admin_actions = [("In trang thử / Test page", self._test_page)]
+        self.admin_actions = [(self.tr("admin_test_page"), self._test_page)]
         #: Seconds from the touch on a service (or priority) to the first frame showing
         #: the number, and the server round trip inside it (bench/kiosk_latency.py).
         self.timings: list[tuple[float, float]] = []

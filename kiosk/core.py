@@ -34,6 +34,7 @@ from protocol.messages import (
     PrinterState,
     PriorityInfo,
     QueueState,
+    ReserveBlock,
     ReserveBlocks,
     ServiceInfo,
     TicketRequest,
@@ -205,9 +206,9 @@ class KioskCore(DeviceCore):
         for svc in self._setup.services if self._setup else []:
             if svc.code == code:
                 return svc
-        raise KioskRefused("unknown_service", "Lĩnh vực không có", "Unknown service")
+        raise KioskRefused("unknown_service", "Không có lĩnh vực này", "Unknown service")
 
-    def _block(self, service: str):  # -> ReserveBlock | None
+    def _block(self, service: str) -> ReserveBlock | None:
         setup = self._setup
         if setup is None or setup.day != self.today():
             return None
@@ -252,7 +253,7 @@ class KioskCore(DeviceCore):
                         offline=False,
                     )
                 r = response.refusal
-                if r is not None and r.code not in ("request_expired", "busy"):
+                if r is not None and r.code != "request_expired":
                     raise KioskRefused(r.code, r.message, r.message_en)
                 log.warning("server could not answer in time (%s): reserve", r and r.code)
         return self._issue_offline(svc, priority)

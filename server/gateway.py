@@ -357,9 +357,7 @@ class Gateway:
             if fast:
                 try:
                     self._handle(s, item, out, changes)
-                except Refused:
-                    raise
-                except (OperationalError, InterfaceError):
+                except (Refused, OperationalError, InterfaceError):
                     raise
                 except Exception as e:
                     raise _Unsafe(f"{e.__class__.__name__}: {e}") from e
@@ -473,19 +471,7 @@ class Gateway:
                 e.message_en or e.message,
                 reply=Refusal(code=e.code, message=e.message, message_en=e.message_en),
             ) from None
-        # Claim the msg_id first: a concurrent server handling the same request makes this
-        # a no-op instead of an error, so nothing below can fail on a duplicate.
-        claimed = s.execute(
-            self._claim,
-            {
-                "msg_id": req.msg_id,
-                "kind": "ticket_request",
-                "device_id": kiosk_id,
-                "received_at": item.received_at,
-            },
-        ).first()
-        if claimed is None:
-            raise Refused("duplicate", f"msg_id {req.msg_id} is being processed by another server")
+        self._claim_msg(s, req.msg_id, "ticket_request", kiosk_id, item.received_at)
         ticket = self.engine.issue(
             s,
             req.service,
@@ -500,6 +486,19 @@ class Gateway:
         out.seen[req.msg_id] = _SeenRow(req.msg_id, stored)
         out.replies.append((reply_topic, response.to_json()))
 
+    def _claim_msg(
+        self, s: Session, msg_id: Any, kind: str, device_id: str, received_at: Any
+    ) -> None:
+        """Record the msg_id as processed before applying it. A concurrent server handling
+        the same message makes this a no-op (refused as a duplicate) instead of an error,
+        so nothing after it can fail on a duplicate."""
+        claimed = s.execute(
+            self._claim,
+            {"msg_id": msg_id, "kind": kind, "device_id": device_id, "received_at": received_at},
+        ).first()
+        if claimed is None:
+            raise Refused("duplicate", f"msg_id {msg_id} is being processed by another server")
+
     def _offline_ticket(
         self, s: Session, item: Inbound, kiosk_id: str, out: _Outcome, changes: Changes
     ) -> None:
@@ -511,17 +510,7 @@ class Gateway:
         self._check_device(msg.device_id, kiosk_id, "kiosk")
         if self._seen(s, msg.msg_id, out) is not None:
             raise Refused("duplicate", f"msg_id {msg.msg_id} already processed")
-        claimed = s.execute(
-            self._claim,
-            {
-                "msg_id": msg.msg_id,
-                "kind": "offline_ticket",
-                "device_id": kiosk_id,
-                "received_at": item.received_at,
-            },
-        ).first()
-        if claimed is None:
-            raise Refused("duplicate", f"msg_id {msg.msg_id} is being processed by another server")
+        self._claim_msg(s, msg.msg_id, "offline_ticket", kiosk_id, item.received_at)
         try:
             self.engine.merge_offline(s, kiosk_id, msg, item.received_at, changes)
         except QueueError as e:

@@ -41,7 +41,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Waiting: {waiting} · about {eta} min",
     ),
     "waiting_none": ("Không phải chờ", "No one waiting"),
-    "waiting_unknown": ("", ""),
     "no_services": (
         "Máy đang khởi động, xin ông/bà vui lòng chờ trong giây lát…",
         "Starting, please wait a moment…",
@@ -65,8 +64,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "no_printer": ("Xin ông/bà ghi nhớ số này.", "Please remember this number."),
     "wait_call": ("Xin cảm ơn, mời ông/bà chờ gọi số", "Thank you, please wait to be called"),
-    "offline_number": ("Số cấp khi mất kết nối", "Issued while offline"),
-    "touch_to_finish": ("Chạm vào màn hình để kết thúc", "Touch the screen to finish"),
     "no_number": (
         "Xin lỗi ông/bà, máy tạm thời chưa cấp được số. "
         "Xin ông/bà vui lòng liên hệ cán bộ tại quầy hướng dẫn.",

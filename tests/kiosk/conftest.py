@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.display import Display
 from tests.support.kiosk import write_kiosk_config
-from tests.support.kivy_remote import RemoteApp
+from tests.support.kivy_remote import RemoteApp, Starter
 from tests.support.services import Broker
 from ticket_printer.emulator import VirtualPrinter
 
@@ -27,18 +27,13 @@ def start_kiosk(
     display: Display, mosquitto: Broker, printer: VirtualPrinter, tmp_path: Path
 ) -> Iterator[Callable[..., RemoteApp]]:
     """Start (or restart) kiosk-1 on the display; the same state dir every time."""
-    apps: list[RemoteApp] = []
-    runs = iter(range(1, 100))
+    starter = Starter("kiosk", display.name, tmp_path)
 
     def start(**kiosk: Any) -> RemoteApp:
         cfg = write_kiosk_config(
             tmp_path / "kiosk.yaml", mosquitto, tmp_path / "kiosk-state", printer, **kiosk
         )
-        app = RemoteApp(["kiosk", str(cfg)], display.name, tmp_path / f"kiosk-{next(runs)}.log")
-        apps.append(app)
-        app.wait_ready()
-        return app
+        return starter.start(cfg)
 
     yield start
-    for app in apps:
-        app.stop()
+    starter.stop_all()

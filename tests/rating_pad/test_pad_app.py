@@ -21,7 +21,7 @@ from tests.support.devices import Watcher, device_link, request_ticket, started
 from tests.support.display import Display
 from tests.support.http import act, login
 from tests.support.kiosk import write_pad_config
-from tests.support.kivy_remote import RemoteApp
+from tests.support.kivy_remote import RemoteApp, Starter
 from tests.support.services import Broker, sqlite_url
 from tests.support.sites import make_site
 
@@ -32,19 +32,15 @@ pytestmark = pytest.mark.slow
 def start_pad(
     display: Display, mosquitto: Broker, tmp_path: Path
 ) -> Iterator[Callable[..., RemoteApp]]:
-    apps: list[RemoteApp] = []
-    runs = iter(range(1, 100))
+    """Start (or restart) pad-q1 on the display; the same state dir every time."""
+    starter = Starter("pad", display.name, tmp_path)
 
     def start(**rating: Any) -> RemoteApp:
         cfg = write_pad_config(tmp_path / "pad.yaml", mosquitto, tmp_path / "pad-state", **rating)
-        app = RemoteApp(["pad", str(cfg)], display.name, tmp_path / f"pad-{next(runs)}.log")
-        apps.append(app)
-        app.wait_ready()
-        return app
+        return starter.start(cfg)
 
     yield start
-    for app in apps:
-        app.stop()
+    starter.stop_all()
 
 
 class Desk:

@@ -278,6 +278,26 @@ class RemoteApp:
         self._log.close()
 
 
+class Starter:
+    """Starts apps of one kind (``kiosk``/``pad``) on ``display``, each with its own log;
+    ``stop_all`` at the end of the test."""
+
+    def __init__(self, kind: str, display: str, log_dir: Path) -> None:
+        self.kind, self.display, self.log_dir = kind, display, log_dir
+        self.apps: list[RemoteApp] = []
+
+    def start(self, config: Path) -> RemoteApp:
+        log = self.log_dir / f"{self.kind}-{len(self.apps) + 1}.log"
+        app = RemoteApp([self.kind, str(config)], self.display, log)
+        self.apps.append(app)
+        app.wait_ready()
+        return app
+
+    def stop_all(self) -> None:
+        for app in self.apps:
+            app.stop()
+
+
 def main() -> None:
     """``python -m tests.support.kivy_remote kiosk CONFIG``: the app, remote-controlled."""
     import logging
