@@ -195,6 +195,51 @@ def user_add(
     typer.echo(f"đã tạo / created {user.username} ({user.role})")
 
 
+@user_app.command("board-token")
+def user_board_token(
+    name: Annotated[str, typer.Argument(help="Tên màn hình / board account, e.g. tv-sanh")],
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Hiệu lực (ngày) / valid days")] = 365,
+    config: ConfigOpt = Path("config/site.yaml"),
+) -> None:
+    """Địa chỉ mở màn hình gọi số / the address a display board opens (read-only token).
+
+    Open the printed address once on the TV's browser: the token becomes its session.
+    """
+    from server.db.database import Database
+    from server.db.migrate import upgrade
+    from server.users import UserError, board_token
+
+    cfg = _load(config)
+    db = Database(cfg.database_url())
+    upgrade(db)
+    try:
+        with db.write() as s:
+            token, expires = board_token(s, cfg, name, days)
+    except UserError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(2) from None
+    base = cfg.site.public_url.rstrip("/") or f"http://127.0.0.1:{cfg.server.http.port}"
+    typer.echo(f"{base}/board?token={token}")
+    typer.echo(f"hết hạn / expires {expires:%d/%m/%Y}", err=True)
+
+
+@user_app.command("revoke")
+def user_revoke(username: str, config: ConfigOpt = Path("config/site.yaml")) -> None:
+    """Đăng xuất mọi phiên / revoke every session and token of a user (a board too)."""
+    from server.db.database import Database
+    from server.users import UserError, revoke_all_tokens
+
+    cfg = _load(config)
+    db = Database(cfg.database_url())
+    try:
+        with db.write() as s:
+            n = revoke_all_tokens(s, username)
+    except UserError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"đã thu hồi / revoked {n}")
+
+
 @user_app.command("hash-pin")
 def user_hash_pin(
     pin_stdin: Annotated[

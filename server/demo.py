@@ -16,13 +16,13 @@ from pathlib import Path
 
 import yaml
 
-from server.config import load_site_config
+from server.config import SiteConfig, load_site_config
 from server.db.database import Database
 from server.db.migrate import upgrade
 from server.passwords import hash_device_password
 from server.runtime import ServerRuntime
 from server.serve import port_free, serve
-from server.users import add_user
+from server.users import add_user, board_token
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "site.example.yaml"
 
@@ -89,6 +89,15 @@ def ensure_accounts(data_dir: Path, site_file: Path) -> Path:
     return accounts
 
 
+def demo_board_token(cfg: SiteConfig) -> str:
+    """A fresh read-only token for the demo's display board (account ``tv-demo``)."""
+    db = Database(cfg.server.database_url)
+    with db.write() as s:
+        token, _ = board_token(s, cfg, "tv-demo", days=30)
+    db.dispose()
+    return token
+
+
 def run_demo(
     data_dir: Path,
     *,
@@ -109,10 +118,14 @@ def run_demo(
     site_file = prepare(data_dir, broker_port, http_port)
     accounts = ensure_accounts(data_dir, site_file)
     cfg = load_site_config(site_file)
+    base = f"http://127.0.0.1:{http_port}"
     banner = (
         f"motcua demo — {cfg.site.name}\n"
         f"  cấu hình / config:       {site_file}\n"
         f"  tài khoản / accounts:    {accounts}\n"
-        f"  mật khẩu thiết bị / device passwords: {data_dir / 'devices.yaml'}"
+        f"  mật khẩu thiết bị / device passwords: {data_dir / 'devices.yaml'}\n"
+        f"  đăng nhập / log in:      {base}/login  (quầy / desk: {base}/desk,"
+        f" giám sát / dashboard: {base}/dashboard)\n"
+        f"  màn hình gọi số / board: {base}/board?token={demo_board_token(cfg)}"
     )
     serve(cfg, database_url=cfg.server.database_url, banner=banner, on_ready=on_ready)

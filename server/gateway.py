@@ -409,7 +409,7 @@ class Gateway:
         elif kind is TopicKind.DEVICE_STATUS:
             self._device_status(s, item, ident, changes)
         elif kind is TopicKind.DEVICE_HEALTH:
-            self._device_health(s, item, ident)
+            self._device_health(s, item, ident, changes)
         elif kind is TopicKind.TICKET_OFFLINE:
             self._offline_ticket(s, item, ident, out, changes)
         else:
@@ -605,6 +605,7 @@ class Gateway:
                 }
             )
             out.changes.stats.add(result["desk_id"])
+            out.changes.ratings.append(result["ticket_id"])
             out.changes.desks.add(result["desk_id"])
         if processed:
             s.execute(insert(ProcessedMessageRow.__table__), processed)
@@ -633,10 +634,11 @@ class Gateway:
         row.boot_id = boot
         row.status_since = status.since if status.state == "online" else item.received_at
         row.last_seen = item.received_at
+        changes.devices.add(device_id)
         if status.state == "online" and self.config.device_by_id[device_id].kind == "kiosk":
             changes.reserves.add(device_id)  # a kiosk back online gets today's reserve again
 
-    def _device_health(self, s: Session, item: Inbound, device_id: str) -> None:
+    def _device_health(self, s: Session, item: Inbound, device_id: str, changes: Changes) -> None:
         health: DeviceHealth = self._decode(DeviceHealth, item)
         if health.device_id != device_id:
             raise Refused(
@@ -647,6 +649,7 @@ class Gateway:
         row.health = health.model_dump(mode="json", by_alias=True)
         row.health_at = health.sent_at
         row.last_seen = item.received_at
+        changes.devices.add(device_id)
 
     def _reject(self, out: _Outcome, item: Inbound, code: str, detail: str) -> None:
         """Record a refusal. Must never raise, whatever the payload holds."""

@@ -29,6 +29,7 @@ from server.db.database import Database
 from server.db.tables import TicketRow
 from server.queue.engine import Changes, QueueEngine
 from server.stats import desk_stats
+from server.views import device_views, rating_views
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,8 @@ class StatePublisher:
         p, out = self._pending, Changes()
         out.calls, p.calls = p.calls, []
         out.reserves, p.reserves = p.reserves, set()
+        out.devices, p.devices = p.devices, set()
+        out.ratings, p.ratings = p.ratings, []
         if (p.services or p.desks) and (force or now >= self._next_state):
             out.services, out.desks, p.services, p.desks = p.services, p.desks, set(), set()
             self._next_state = now + max(STATE_EVERY_S, BACKOFF_FACTOR * self._last_state_s)
@@ -116,7 +119,7 @@ class StatePublisher:
 
     def _wait_s(self) -> float | None:
         p, due = self._pending, []
-        if p.calls or p.reserves:
+        if p.calls or p.reserves or p.devices or p.ratings:
             return 0.0
         if p.services or p.desks:
             due.append(self._next_state)
@@ -229,10 +232,23 @@ class StatePublisher:
                 )
             if changes.stats:
                 self._last_stats_s = time.monotonic() - started
+            live: list[tuple[str, BaseModel]] = []
+            if self.listeners and changes.devices:
+                for dev in device_views(s, self.config, changes.devices):
+                    live.append((self.topics.device_status(dev.id), dev))
+            if self.listeners and changes.ratings:
+                for rating in reversed(rating_views(s, self.config, changes.ratings)):
+                    live.append((self.topics.desk_rating(rating.desk_id), rating))
         for topic, message, retain in out:
             if self.link is not None:
                 self.link.publish(topic, message, qos=1, retain=retain)
-            for listener in self.listeners:
+        self._tell([(topic, message) for topic, message, _ in out] + live)
+
+    def _tell(self, messages: list[tuple[str, BaseModel]]) -> None:
+        """Hand what was published, and the device and rating views (which only the
+        in-process live pages want), to the listeners."""
+        for listener in self.listeners:
+            for topic, message in messages:
                 try:
                     listener(topic, message)
                 except Exception:

@@ -104,10 +104,10 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(s: Session, user: User) -> tuple[str, datetime]:
+def issue_token(s: Session, user: User, ttl: timedelta = TOKEN_TTL) -> tuple[str, datetime]:
     token = secrets.token_urlsafe(32)
     now = now_utc()
-    expires = now + TOKEN_TTL
+    expires = now + ttl
     s.execute(delete(ApiTokenRow).where(ApiTokenRow.expires_at < now))
     s.add(
         ApiTokenRow(token_hash=_digest(token), user_id=user.id, created_at=now, expires_at=expires)
@@ -124,6 +124,34 @@ def user_for_token(s: Session, token: str) -> User | None:
     if row is None or row[1] <= now_utc():
         return None
     return _user(row[0])
+
+
+def board_token(
+    s: Session, config: SiteConfig, username: str, days: int = 365
+) -> tuple[str, datetime]:
+    """A long-lived read-only token for a display board, making the ``board`` account
+    if it is new (with a random password nobody knows: a board never types one)."""
+    name = username.strip().lower()
+    row = s.scalar(select(UserRow).where(UserRow.username == name))
+    if row is None:
+        user = add_user(s, config, name, secrets.token_urlsafe(24), "board")
+    elif row.role != "board":
+        raise UserError(f"{name!r} không phải tài khoản màn hình / is not a board account")
+    else:
+        user = _user(row)
+    return issue_token(s, user, timedelta(days=days))
+
+
+def revoke_all_tokens(s: Session, username: str) -> int:
+    """Log a user out everywhere (a stolen board token, a clerk who left)."""
+    user_id = s.scalar(select(UserRow.id).where(UserRow.username == username.strip().lower()))
+    if user_id is None:
+        raise UserError(f"không có tài khoản {username!r} / no user {username!r}")
+    return s.execute(delete(ApiTokenRow).where(ApiTokenRow.user_id == user_id)).rowcount or 0
+
+
+def token_expiry(s: Session, token: str) -> datetime | None:
+    return s.scalar(select(ApiTokenRow.expires_at).where(ApiTokenRow.token_hash == _digest(token)))
 
 
 def revoke_token(s: Session, token: str) -> None:

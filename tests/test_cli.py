@@ -25,7 +25,7 @@ from server.config import load_site_config
 from server.db.database import Database
 from server.db.tables import UserRow
 from server.passwords import MOSQUITTO_HASH, verify_device_password
-from server.users import authenticate
+from server.users import authenticate, user_for_token
 from tests.support.services import free_port, sqlite_url, unavailable, wait_port
 from tests.support.sites import SERVER_PASSWORD, device_password, site_data, write_site
 
@@ -285,3 +285,27 @@ def test_user_add_refuses_a_duplicate(site_file: Path, site_db: Database) -> Non
     with site_db.read() as s:
         rows = list(s.scalars(select(UserRow)))
     assert [(r.username, r.role) for r in rows] == [("giamsat", "supervisor")]
+
+
+# ----------------------------------------------------------------------------- boards
+
+
+def test_board_token_prints_an_address_that_opens_the_board_and_revoke_ends_it(
+    site_file: Path, site_db: Database
+) -> None:
+    result = _run("user", "board-token", "tv-sanh", "--days", "30", "--config", str(site_file))
+    assert result.exit_code == 0, result.output
+    url = result.stdout.strip()
+    assert "/board?token=" in url
+    token = url.split("token=", 1)[1]
+    with site_db.read() as s:
+        user = user_for_token(s, token)
+    assert user is not None and (user.username, user.role) == ("tv-sanh", "board")
+    # a clerk account cannot be turned into a board
+    assert _add(site_file, "lan", "--role", "clerk", "--clerk", "c01").exit_code == 0
+    refused = _run("user", "board-token", "lan", "--config", str(site_file))
+    assert refused.exit_code == 2 and "không phải tài khoản màn hình" in refused.stderr
+    revoked = _run("user", "revoke", "tv-sanh", "--config", str(site_file))
+    assert revoked.exit_code == 0 and "1" in revoked.stdout
+    with site_db.read() as s:
+        assert user_for_token(s, token) is None

@@ -274,7 +274,9 @@ def test_demo_stops_cleanly_and_a_second_run_reuses_its_accounts(tmp_path: Path)
     devices = (data_dir / "devices.yaml").read_text(encoding="utf-8")
     hashes = {d.id: d.password_hash for d in load_site_config(data_dir / "site.yaml").devices}
     _stopped_cleanly(first, signal.SIGINT, first.stop(signal.SIGINT))
-    with socket.socket() as s:  # its ports are free again
+    with socket.socket() as s:  # its ports are free again (for a server, which like the
+        # broker sets SO_REUSEADDR: connections the broker closed may linger in TIME_WAIT)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", first.mqtt_port))
 
     second = start_demo(data_dir, tmp_path)

@@ -12,12 +12,13 @@ from sqlalchemy import select, text
 from protocol.messages import DeskState, DeskStats, QueueState
 from protocol.text import Reason, TicketNumber
 from server import __version__
-from server.db.tables import DeskRow, DeviceRow, RejectedMessageRow
+from server.db.tables import DeskRow, RejectedMessageRow
 from server.http.auth import current_user, require
 from server.queue.engine import Changes, QueueError
 from server.runtime import ServerRuntime
 from server.stats import desk_stats
 from server.users import User, authenticate, issue_token, revoke_token
+from server.views import DeviceView, device_views
 
 router = APIRouter(prefix="/api")
 
@@ -103,19 +104,44 @@ class LoginOut(BaseModel):
     clerk_id: str | None
 
 
+def check_login(request: Request, username: str, password: str) -> User:
+    """Authenticate, with failed attempts rate-limited per account and address."""
+    limiter = request.app.state.login_limiter
+    address = request.client.host if request.client else "?"
+    name = username.strip().lower()
+    wait = limiter.retry_after(name, address)
+    if wait:
+        raise HTTPException(
+            429,
+            {
+                "code": "too_many_attempts",
+                "message": f"Đăng nhập sai quá nhiều lần: hãy thử lại sau {wait} giây",
+                "message_en": f"too many failed log-ins: try again in {wait} s",
+            },
+            headers={"Retry-After": str(wait)},
+        )
+    rt: ServerRuntime = request.app.state.runtime
+    with rt.db.read() as s:
+        user = authenticate(s, username, password)
+    if user is None:
+        limiter.failed(name, address)
+        raise HTTPException(
+            401,
+            {
+                "code": "bad_credentials",
+                "message": "Sai tên đăng nhập hoặc mật khẩu",
+                "message_en": "wrong username or password",
+            },
+        )
+    limiter.succeeded(name, address)
+    return user
+
+
 @router.post("/login")
-def login(body: LoginIn, rt: Runtime) -> LoginOut:
+def login(body: LoginIn, request: Request, rt: Runtime) -> LoginOut:
+    """A bearer token for scripts and devices (12 h). Failed attempts are rate-limited."""
+    user = check_login(request, body.username, body.password)
     with rt.db.write() as s:
-        user = authenticate(s, body.username, body.password)
-        if user is None:
-            raise HTTPException(
-                401,
-                {
-                    "code": "bad_credentials",
-                    "message": "Sai tên đăng nhập hoặc mật khẩu",
-                    "message_en": "wrong username or password",
-                },
-            )
         token, expires = issue_token(s, user)
     return LoginOut(
         token=token, expires_at=expires.isoformat(), role=user.role, clerk_id=user.clerk_id
@@ -175,26 +201,12 @@ def stats(
 
 
 @router.get("/sites/{site}/devices")
-def devices(site: str, rt: Runtime, user: Supervisor) -> list[dict[str, Any]]:
+def devices(site: str, rt: Runtime, user: Supervisor) -> list[DeviceView]:
+    """Each configured device: online/offline/unknown, since when, its last health
+    report, and from it the printer state and the outbox depth."""
     _check_site(rt, site)
     with rt.db.read() as s:
-        rows = {r.device_id: r for r in s.scalars(select(DeviceRow).where(DeviceRow.site == site))}
-    out = []
-    for dev in rt.config.devices:
-        r = rows.get(dev.id)
-        out.append(
-            {
-                "id": dev.id,
-                "kind": dev.kind,
-                "name": dev.name,
-                "desk": dev.desk,
-                "status": r.status if r else "unknown",
-                "since": r.status_since.isoformat() if r and r.status_since else None,
-                "last_seen": r.last_seen.isoformat() if r and r.last_seen else None,
-                "health": r.health if r else None,
-            }
-        )
-    return out
+        return device_views(s, rt.config)
 
 
 @router.get("/sites/{site}/rejected")

@@ -1,7 +1,15 @@
-"""Bearer-token authentication and role checks for the JSON API."""
+"""Who is asking: bearer tokens (devices, scripts) or the browser's session cookie.
+
+A browser session is an API token kept in an HttpOnly, SameSite=Strict cookie. Requests
+that change something and come with the cookie must also carry the session's CSRF token
+(header ``X-CSRF-Token`` or form field ``csrf_token``); bearer requests need none, since
+a browser never adds an Authorization header by itself.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 
 from fastapi import Depends, HTTPException, Request
@@ -9,44 +17,77 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from server.users import User, user_for_token
 
+SESSION_COOKIE = "motcua_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 _bearer = HTTPBearer(auto_error=False)
+
+
+def csrf_token(session: str) -> str:
+    """The CSRF token of a session: derived from the session's secret, so nothing more
+    is stored and a page that cannot read the cookie cannot forge it."""
+    return hmac.new(session.encode(), b"motcua-csrf", hashlib.sha256).hexdigest()[:40]
+
+
+def csrf_ok(session: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(csrf_token(session), given or "")
+
+
+def _problem(status: int, code: str, message: str, message_en: str) -> HTTPException:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return HTTPException(
+        status, {"code": code, "message": message, "message_en": message_en}, headers=headers
+    )
+
+
+def session_user(request: Request) -> User | None:
+    """The user of the session cookie, or None (no cookie, expired, revoked)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    with request.app.state.runtime.db.read() as s:
+        return user_for_token(s, token)
 
 
 def current_user(
     request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)
 ) -> User:
-    if creds is None or not creds.credentials:
-        raise HTTPException(
-            401,
-            {"code": "not_logged_in", "message": "Cần đăng nhập", "message_en": "log in first"},
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    if creds is not None and creds.credentials:
+        with request.app.state.runtime.db.read() as s:
+            user = user_for_token(s, creds.credentials)
+        if user is None:
+            raise _problem(401, "bad_token", "Phiên đăng nhập hết hạn", "invalid or expired token")
+        return user
+    session = request.cookies.get(SESSION_COOKIE)
+    if not session:
+        raise _problem(401, "not_logged_in", "Cần đăng nhập", "log in first")
     with request.app.state.runtime.db.read() as s:
-        user = user_for_token(s, creds.credentials)
+        user = user_for_token(s, session)
     if user is None:
-        raise HTTPException(
-            401,
-            {
-                "code": "bad_token",
-                "message": "Phiên đăng nhập hết hạn",
-                "message_en": "invalid or expired token",
-            },
-            headers={"WWW-Authenticate": "Bearer"},
+        raise _problem(401, "bad_token", "Phiên đăng nhập hết hạn", "invalid or expired session")
+    if request.method not in SAFE_METHODS and not csrf_ok(
+        session, request.headers.get(CSRF_HEADER)
+    ):
+        raise _problem(
+            403,
+            "csrf",
+            "Yêu cầu không hợp lệ: hãy tải lại trang",
+            "missing or wrong CSRF token: reload the page",
         )
     return user
+
+
+def forbidden(roles: tuple[str, ...]) -> HTTPException:
+    return _problem(
+        403, "forbidden", "Tài khoản không có quyền này", f"needs role {' or '.join(roles)}"
+    )
 
 
 def require(*roles: str) -> Callable[[User], User]:
     def check(user: User = Depends(current_user)) -> User:
         if user.role not in roles:
-            raise HTTPException(
-                403,
-                {
-                    "code": "forbidden",
-                    "message": "Tài khoản không có quyền này",
-                    "message_en": f"needs role {' or '.join(roles)}",
-                },
-            )
+            raise forbidden(roles)
         return user
 
     return check

@@ -70,6 +70,10 @@ class Changes:
     calls: list[uuid.UUID] = field(default_factory=list)
     #: Kiosks whose retained ``kiosk/{id}/reserve`` must be (allocated and) published.
     reserves: set[str] = field(default_factory=set)
+    #: Devices whose status or health changed (for the live dashboard only).
+    devices: set[str] = field(default_factory=set)
+    #: Tickets just rated (for the dashboard's live stream of ratings only).
+    ratings: list[uuid.UUID] = field(default_factory=list)
 
     def merge(self, other: Changes) -> None:
         self.services |= other.services
@@ -77,9 +81,19 @@ class Changes:
         self.stats |= other.stats
         self.calls.extend(other.calls)
         self.reserves |= other.reserves
+        self.devices |= other.devices
+        self.ratings.extend(other.ratings)
 
     def __bool__(self) -> bool:
-        return bool(self.services or self.desks or self.stats or self.calls or self.reserves)
+        return bool(
+            self.services
+            or self.desks
+            or self.stats
+            or self.calls
+            or self.reserves
+            or self.devices
+            or self.ratings
+        )
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""The browser side: log-in, clerk console, display board, supervisor dashboard."""

@@ -1,0 +1,291 @@
+"""Live push to the browser pages over a WebSocket (``/ws/live?channel=…``).
+
+The state publisher calls `LiveHub.on_publish` (from its own thread) with everything it
+publishes after a commit: board calls, queues, desks, statistics, and the device and
+rating views only the pages want. The hub hands each event to the pages subscribed to
+a channel:
+
+- ``board``: calls (the display board);
+- ``desk:{id}``: that desk's state and statistics, and the queues of its services;
+- ``dashboard``: everything, plus the alerts, recomputed after each change and every
+  ALERTS_EVERY_S (a wait grows past its target without any event).
+
+On connecting, a page first gets a snapshot of what it shows. The board also sends
+``since`` (the time of the last call it saw), and the snapshot carries every call after
+it, so a board that reconnects announces what it missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from protocol.messages import BoardCall, DeskState, DeskStats, QueueState
+from server.db.tables import TicketEventRow, TicketRow
+from server.runtime import ServerRuntime
+from server.stats import desk_stats
+from server.timeutil import day_bounds_utc, now_utc
+from server.views import DeviceView, RatingView, device_views, rating_views
+
+log = logging.getLogger(__name__)
+
+ALERTS_EVERY_S = 5.0
+PING_EVERY_S = 20.0
+#: A page that falls this many events behind is dropped (it reconnects and resyncs).
+MAX_BACKLOG = 2000
+#: Calls a reconnecting board may ask for, at most.
+MAX_MISSED = 50
+
+CHANNEL_ROLES: dict[str, tuple[str, ...]] = {
+    "board": ("board", "supervisor", "admin"),
+    "desk": ("clerk", "supervisor", "admin"),
+    "dashboard": ("supervisor", "admin"),
+}
+
+
+def dump(message: BaseModel) -> dict[str, Any]:
+    return message.model_dump(mode="json", by_alias=True)
+
+
+@dataclass(eq=False)
+class _Client:
+    channel: str
+    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(MAX_BACKLOG))
+
+
+class LiveHub:
+    def __init__(self, rt: ServerRuntime) -> None:
+        self.rt = rt
+        self.config = rt.config
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.clients: set[_Client] = set()
+        self.alerts: list[dict[str, Any]] = []
+        self._alerts_due = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        rt.publisher.listeners.append(self.on_publish)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._alerts_due = asyncio.Event()
+        self._task = asyncio.create_task(self._alert_loop())
+
+    async def stop(self) -> None:
+        if self.on_publish in self.rt.publisher.listeners:
+            self.rt.publisher.listeners.remove(self.on_publish)
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            # Not a bare await: Python 3.11's wait_for may swallow a cancellation.
+            await asyncio.wait({self._task}, timeout=2)
+
+    # ------------------------------------------------------------------ events
+
+    def on_publish(self, topic: str, message: BaseModel) -> None:
+        """From the publisher's thread: route one published message to the pages."""
+        event = self.event(message)
+        if event is not None and self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._dispatch, event)
+
+    def event(self, message: BaseModel) -> dict[str, Any] | None:
+        if isinstance(message, BoardCall):
+            return {"type": "call", "call": self.call_json(message)}
+        if isinstance(message, QueueState):
+            return {"type": "queue", "queue": dump(message)}
+        if isinstance(message, DeskState):
+            return {"type": "desk", "desk": dump(message)}
+        if isinstance(message, DeskStats):
+            return {"type": "stats", "stats": dump(message)}
+        if isinstance(message, DeviceView):
+            return {"type": "device", "device": dump(message)}
+        if isinstance(message, RatingView):
+            return {"type": "rating", "rating": dump(message)}
+        return None
+
+    def call_json(self, call: BoardCall) -> dict[str, Any]:
+        out = dump(call)
+        desk = self.config.desk_by_id.get(call.desk_id)
+        out["desk_number"] = desk.number if desk else None
+        #: One call: a recall is a new call of the same ticket.
+        out["key"] = f"{call.ticket_id}@{out['called_at']}"
+        return out
+
+    def _wants(self, channel: str, event: dict[str, Any]) -> bool:
+        kind = event["type"]
+        if channel == "dashboard":
+            return kind != "call"
+        if channel == "board":
+            return kind == "call"
+        desk_id = channel.removeprefix("desk:")
+        if kind in ("desk", "stats"):
+            return event[kind]["desk_id"] == desk_id
+        if kind == "queue":
+            desk = self.config.desk_by_id.get(desk_id)
+            return desk is not None and event["queue"]["service"] in desk.services
+        return False
+
+    def _dispatch(self, event: dict[str, Any]) -> None:
+        if event["type"] in ("rating", "device", "queue", "desk"):
+            self._alerts_due.set()
+        for client in list(self.clients):
+            if not self._wants(client.channel, event):
+                continue
+            try:
+                client.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                log.warning("live page on %s fell behind; dropped", client.channel)
+                self.clients.discard(client)
+                client.queue = asyncio.Queue(1)
+                client.queue.put_nowait({"type": "resync"})
+
+    async def _alert_loop(self) -> None:
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(ALERTS_EVERY_S):
+                    await self._alerts_due.wait()
+            self._alerts_due.clear()
+            if not any(c.channel == "dashboard" for c in self.clients):
+                continue
+            try:
+                alerts = await asyncio.to_thread(self.compute_alerts)
+            except Exception:
+                log.exception("computing alerts failed")
+                await asyncio.sleep(ALERTS_EVERY_S)
+                continue
+            if alerts != self.alerts:
+                self.alerts = alerts
+                self._dispatch({"type": "alerts", "alerts": alerts})
+            await asyncio.sleep(0.3)  # at most ~3 recomputations a second under load
+
+    def compute_alerts(self) -> list[dict[str, Any]]:
+        from server.alerts import current_alerts
+
+        with self.rt.db.read() as s:
+            return [dump(a) for a in current_alerts(s, self.config, self.rt.engine)]
+
+    # ------------------------------------------------------------------ snapshots
+
+    def snapshot(self, channel: str, since: datetime | None = None) -> dict[str, Any]:
+        rt, cfg = self.rt, self.config
+        eng = rt.engine
+        with rt.db.read() as s:
+            if channel == "board":
+                return {
+                    "type": "snapshot",
+                    "now": now_utc().isoformat(),
+                    "latest": self._latest_calls(s),
+                    "missed": self._calls_since(s, since) if since else [],
+                }
+            if channel == "dashboard":
+                day = eng.today()
+                return {
+                    "type": "snapshot",
+                    "queues": [dump(eng.queue_state(s, svc.code)) for svc in cfg.services],
+                    "desks": [dump(eng.desk_state(s, d.id)) for d in cfg.desks],
+                    "stats": [dump(desk_stats(s, cfg, d.id, day)) for d in cfg.desks],
+                    "devices": [dump(v) for v in device_views(s, cfg)],
+                    "ratings": [dump(v) for v in rating_views(s, cfg, limit=30)],
+                    "alerts": self.compute_alerts(),
+                }
+            desk_id = channel.removeprefix("desk:")
+            desk = cfg.desk_by_id[desk_id]
+            return {
+                "type": "snapshot",
+                "desk": dump(eng.desk_state(s, desk_id)),
+                "queues": [dump(eng.queue_state(s, svc)) for svc in desk.services],
+                "stats": dump(desk_stats(s, cfg, desk_id, eng.today())),
+            }
+
+    def _calls(self, s: Any, where: list[Any], newest_first: bool, limit: int) -> list[BoardCall]:
+        order = TicketEventRow.at.desc() if newest_first else TicketEventRow.at
+        rows = s.execute(
+            select(TicketEventRow, TicketRow)
+            .join(TicketRow, TicketRow.id == TicketEventRow.ticket_id)
+            .where(
+                TicketEventRow.site == self.config.site.code,
+                TicketEventRow.kind.in_(("called", "recalled")),
+                TicketEventRow.desk_id.is_not(None),
+                *where,
+            )
+            .order_by(order, TicketEventRow.id)
+            .limit(limit)
+        ).all()
+        out = []
+        for ev, t in rows:
+            desk = self.config.desk_by_id.get(ev.desk_id)
+            if desk is None:
+                continue
+            recalls = int((ev.data or {}).get("recall", 0)) if ev.kind == "recalled" else 0
+            out.append(
+                BoardCall(
+                    ticket_id=t.id,
+                    number=t.number,
+                    desk_id=desk.id,
+                    desk_name=desk.name,
+                    service=t.service,
+                    called_at=ev.at,
+                    recall_count=recalls,
+                )
+            )
+        return out
+
+    def _latest_calls(self, s: Any) -> list[dict[str, Any]]:
+        """Today's latest call of each desk, newest first."""
+        start, _ = day_bounds_utc(self.rt.engine.today(), self.config.tz)
+        seen: dict[str, dict[str, Any]] = {}
+        for call in self._calls(s, [TicketEventRow.at >= start], True, 200):
+            seen.setdefault(call.desk_id, self.call_json(call))
+        return list(seen.values())
+
+    def _calls_since(self, s: Any, since: datetime) -> list[dict[str, Any]]:
+        floor = max(since, now_utc() - timedelta(hours=12))
+        calls = self._calls(s, [TicketEventRow.at > floor], False, MAX_MISSED)
+        return [self.call_json(c) for c in calls]
+
+    # ------------------------------------------------------------------ a page
+
+    async def serve(self, ws: WebSocket, channel: str, since: datetime | None) -> None:
+        client = _Client(channel)
+        self.clients.add(client)  # before the snapshot: nothing falls in between
+        try:
+            snap = await asyncio.to_thread(self.snapshot, channel, since)
+            await ws.send_json(snap)
+            sender = asyncio.create_task(self._send_loop(ws, client))
+            receiver = asyncio.create_task(self._receive_loop(ws))
+            done, pending = await asyncio.wait(
+                {sender, receiver}, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in pending:
+                task.cancel()
+            for task in done:
+                with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                    task.result()
+        finally:
+            self.clients.discard(client)
+
+    async def _send_loop(self, ws: WebSocket, client: _Client) -> None:
+        while True:
+            event = {"type": "ping"}
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(PING_EVERY_S):
+                    event = await client.queue.get()
+            await ws.send_json(event)
+            if event["type"] == "resync":
+                await ws.close(1013)
+                return
+
+    async def _receive_loop(self, ws: WebSocket) -> None:
+        while True:
+            msg = await ws.receive()
+            if msg["type"] == "websocket.disconnect":
+                return

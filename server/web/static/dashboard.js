@@ -1,0 +1,134 @@
+// The supervisor dashboard: queues, desks, devices, the live stream of ratings, today's
+// satisfaction against this year's target, and the alerts — all pushed live.
+"use strict";
+
+const S = PAGE.strings;
+const C = PAGE.conduct;
+const st = { queues: {}, desks: {}, stats: {}, devices: {}, ratings: [], alerts: [] };
+const MAX_RATINGS = 30;
+// For tests and benchmarks: when each rating reached the page (ms since the epoch).
+window.motcuaDash = { ratingAt: {} };
+const pct = (v) => (v == null ? "—" : v.toFixed(1).replace(/\.0$/, "") + " %");
+
+function cls(ok) { return ok == null ? "" : ok ? "good" : "bad"; }
+
+function renderQueues() {
+  const body = document.querySelector("#queues tbody");
+  body.replaceChildren(...Object.values(st.queues).map((q) => {
+    const target = PAGE.services[q.service].target_wait_minutes;
+    const late = q.longest_wait_s != null && q.longest_wait_s > target * 60;
+    return el("tr", { "data-service": q.service },
+      el("td", {}, PAGE.services[q.service].name),
+      el("td", { class: "num" }, String(q.waiting), q.waiting_priority ? ` (${S.priority_waiting} ${q.waiting_priority})` : ""),
+      el("td", { class: late ? "num bad" : "num" }, `${minutes(q.longest_wait_s)} / ${target}`),
+      el("td", { class: "num" }, `${q.eta_minutes} ${S.minutes}`),
+      el("td", { class: "num" }, String(q.open_desks)));
+  }));
+}
+
+function waitingFor(desk) {
+  return desk.services.some((s) => st.queues[s] && st.queues[s].waiting > 0);
+}
+
+function renderDesks() {
+  const body = document.querySelector("#desks tbody");
+  body.replaceChildren(...Object.values(st.desks).map((d) => {
+    let state = S.closed, stateCls = "muted";
+    if (d.open && d.paused) { state = `${S.desk_paused}: ${d.pause_reason || ""}`; stateCls = "warn"; }
+    else if (d.open && d.serving) { state = `${S.serving} ${d.serving.number}`; stateCls = "good"; }
+    else if (d.open && waitingFor(d)) { state = S.idle_waiting; stateCls = "bad"; }
+    else if (d.open) { state = S.desk_open; stateCls = ""; }
+    const k = st.stats[d.desk_id] || {};
+    const target = k.target_pct;
+    return el("tr", { "data-desk": d.desk_id },
+      el("td", {}, d.name),
+      el("td", {}, d.clerk ? d.clerk.name : "—"),
+      el("td", { class: stateCls }, state),
+      el("td", { class: "num" }, String(k.served ?? 0)),
+      el("td", { class: "num " + cls(k.satisfaction_pct == null || target == null ? null : k.satisfaction_pct >= target) }, pct(k.satisfaction_pct)),
+      el("td", { class: "num" }, pct(k.response_rate_pct)));
+  }));
+}
+
+function renderKpi() {
+  let served = 0, ratings = 0, satisfied = 0;
+  for (const k of Object.values(st.stats)) { served += k.served; ratings += k.ratings; satisfied += k.satisfied; }
+  const sat = ratings ? (100 * satisfied) / ratings : null;
+  const resp = served ? (100 * ratings) / served : null;
+  const target = PAGE.target_pct;
+  document.getElementById("target").textContent = target == null ? "" : S.year_target.replace("{y}", PAGE.year).replace("{p}", target);
+  document.getElementById("kpi").replaceChildren(
+    el("div", { class: "kpi-box " + cls(sat == null || target == null ? null : sat >= target), id: "kpi-satisfaction" },
+      el("div", { class: "kpi-value" }, pct(sat)), el("div", { class: "kpi-label" }, S.satisfaction)),
+    el("div", { class: "kpi-box", id: "kpi-response" }, el("div", { class: "kpi-value" }, pct(resp)), el("div", { class: "kpi-label" }, S.response_rate)),
+    el("div", { class: "kpi-box", id: "kpi-ratings" }, el("div", { class: "kpi-value" }, String(ratings)), el("div", { class: "kpi-label" }, S.ratings)),
+    el("div", { class: "kpi-box", id: "kpi-served" }, el("div", { class: "kpi-value" }, String(served)), el("div", { class: "kpi-label" }, S.served)));
+}
+
+function renderDevices() {
+  const body = document.querySelector("#devices tbody");
+  body.replaceChildren(...Object.values(st.devices).map((v) => {
+    const printer = v.printer ? (S["printer_" + v.printer] || v.printer) : "";
+    const pcls = !v.printer || v.printer === "ok" ? "" : v.printer === "paper_near_end" ? "warn" : "bad";
+    return el("tr", { "data-device": v.id },
+      el("td", {}, v.name),
+      el("td", { class: v.status === "online" ? "good" : v.status === "offline" ? "bad" : "muted" }, S[v.status] || v.status),
+      el("td", { class: pcls }, printer),
+      el("td", { class: "num" }, v.outbox_depth == null ? "" : String(v.outbox_depth)));
+  }));
+}
+
+function conduct(r) {
+  const items = r.praised.map((c) => "👍 " + (C.items[c] || c));
+  for (const c of r.reasons) items.push((C.violations.includes(c) ? "⚠ " : `⚠ ${S.missed}: `) + (C.items[c] || c));
+  return items.join(" · ");
+}
+
+function ratingItem(r) {
+  const good = r.level !== "dissatisfied";
+  return el("li", { class: "rating " + (good ? "good" : "bad"), "data-ticket": r.ticket_id },
+    el("span", { class: "r-time" }, hhmm(r.received_at)),
+    el("span", { class: "r-level" }, C.raw_levels[r.level_raw] || C.levels[r.level]),
+    el("span", { class: "r-who" }, `${r.number} · ${r.desk_name}${r.clerk_name ? " · " + r.clerk_name : ""}`),
+    el("span", { class: "r-conduct muted" }, conduct(r) + (r.partial ? ` (${S.partial})` : "")));
+}
+
+function renderRatings() {
+  const list = document.getElementById("ratings");
+  if (!st.ratings.length) list.replaceChildren(el("li", { class: "muted" }, S.no_ratings));
+  else list.replaceChildren(...st.ratings.map(ratingItem));
+}
+
+function renderAlerts() {
+  const ul = document.getElementById("alerts");
+  document.getElementById("alerts-card").classList.toggle("has-alerts", st.alerts.length > 0);
+  if (!st.alerts.length) { ul.replaceChildren(el("li", { class: "muted" }, S.no_alerts)); return; }
+  ul.replaceChildren(...st.alerts.map((a) => el("li", { class: "alert " + a.severity, "data-kind": a.kind, "data-key": a.key },
+    el("span", { class: "a-time" }, a.since ? hhmm(a.since) : ""), " ", PAGE.lang === "en" ? a.message_en : a.message)));
+}
+
+function renderAll() { renderAlerts(); renderKpi(); renderQueues(); renderDesks(); renderRatings(); renderDevices(); }
+
+Live.connect("dashboard", (m) => {
+  switch (m.type) {
+    case "snapshot":
+      st.queues = {}; st.desks = {}; st.stats = {}; st.devices = {};
+      m.queues.forEach((q) => (st.queues[q.service] = q));
+      m.desks.forEach((d) => (st.desks[d.desk_id] = d));
+      m.stats.forEach((k) => (st.stats[k.desk_id] = k));
+      m.devices.forEach((v) => (st.devices[v.id] = v));
+      st.ratings = m.ratings; st.alerts = m.alerts;
+      renderAll(); break;
+    case "queue": st.queues[m.queue.service] = m.queue; renderQueues(); renderDesks(); break;
+    case "desk": st.desks[m.desk.desk_id] = m.desk; renderDesks(); break;
+    case "stats": st.stats[m.stats.desk_id] = m.stats; renderDesks(); renderKpi(); break;
+    case "device": st.devices[m.device.id] = m.device; renderDevices(); break;
+    case "rating":
+      st.ratings = [m.rating, ...st.ratings.filter((r) => r.ticket_id !== m.rating.ticket_id)].slice(0, MAX_RATINGS);
+      renderRatings();
+      document.querySelector("#ratings li")?.classList.add("flash");
+      window.motcuaDash.ratingAt[m.rating.ticket_id] = Date.now();
+      break;
+    case "alerts": st.alerts = m.alerts; renderAlerts(); break;
+  }
+});
