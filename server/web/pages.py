@@ -115,11 +115,19 @@ def _gate(request: Request, page: str) -> User | Response:
 # ---------------------------------------------------------------------- log-in
 
 
-@router.get("/login")
-def login_page(request: Request, next: str | None = None) -> Response:
-    token = secrets.token_urlsafe(24)
+def _login_form(
+    request: Request, next: str | None, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    """The log-in form with its own CSRF token (double submit: cookie + field)."""
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
     response = render(
-        request, "login.html", None, next=_safe_next(next) or "", form_csrf=token, error=None
+        request,
+        "login.html",
+        None,
+        status=status,
+        next=_safe_next(next) or "",
+        form_csrf=token,
+        error=error,
     )
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
@@ -131,6 +139,11 @@ def login_page(request: Request, next: str | None = None) -> Response:
         path="/login",
     )
     return response
+
+
+@router.get("/login")
+def login_page(request: Request, next: str | None = None) -> Response:
+    return _login_form(request, next)
 
 
 @router.post("/login")
@@ -144,45 +157,22 @@ def login_submit(
     lang = lang_of(request)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(expected, csrf_token):
-        return _login_error(request, text(lang, "expired_form"), 403, next)
+        return _login_form(request, next, text(lang, "expired_form"), 403)
     try:
         user = check_login(request, username, password)
     except HTTPException as e:
         if e.status_code == 429:
             wait = (e.headers or {}).get("Retry-After", "60")
-            response = _login_error(request, text(lang, "too_many", s=wait), 429, next)
+            response = _login_form(request, next, text(lang, "too_many", s=wait), 429)
             response.headers["Retry-After"] = wait
             return response
-        return _login_error(request, text(lang, "bad_login"), 401, next)
+        return _login_form(request, next, text(lang, "bad_login"), 401)
     rt = _rt(request)
     with rt.db.write() as s:
         token, expires = issue_token(s, user)
     response = RedirectResponse(_safe_next(next) or HOME[user.role], status_code=303)
     _set_session(request, response, token, expires)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
-    return response
-
-
-def _login_error(request: Request, message: str, status: int, next: str) -> HTMLResponse:
-    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
-    response = render(
-        request,
-        "login.html",
-        None,
-        status=status,
-        next=_safe_next(next) or "",
-        form_csrf=token,
-        error=message,
-    )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        max_age=3600,
-        httponly=True,
-        samesite="strict",
-        secure=_secure(request),
-        path="/login",
-    )
     return response
 
 
