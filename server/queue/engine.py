@@ -849,6 +849,23 @@ class QueueEngine:
                 "Quầy đang do cán bộ khác phụ trách",
                 "another clerk is logged in here",
             )
+        elsewhere = s.scalar(
+            select(DeskRow.desk_id).where(
+                DeskRow.site == self.site,
+                DeskRow.open.is_(True),
+                DeskRow.clerk_id == clerk_id,
+                DeskRow.desk_id != desk_id,
+            )
+        )
+        if elsewhere is not None and not force:
+            # One clerk, one desk: a second open desk would call people to an empty chair
+            # and count twice in every ETA.
+            name = self._desk_cfg(elsewhere).name
+            raise QueueError(
+                "clerk_elsewhere",
+                f"Cán bộ đang làm việc ở {name}: hãy đóng quầy đó trước",
+                f"already logged in at {name}: close it first",
+            )
         at = self.clock()
         desk.open = True
         desk.clerk_id = clerk_id

@@ -389,6 +389,10 @@ def test_desk_errors(lite: Office) -> None:
         lite.act("open_desk", "q1", "c02")
     lite.act("open_desk", "q1", "c02", force=True)
     assert lite.desk_state("q1").clerk.name == "Trần Văn Hùng"  # type: ignore[union-attr]
+    # one clerk, one desk: Hùng must close q1 before opening q2
+    with refused("clerk_elsewhere"):
+        lite.act("open_desk", "q2", "c02")
+    assert not lite.desk_state("q2").open
 
 
 def test_close_desk_refuses_while_a_ticket_is_in_hand(office: Office) -> None:
