@@ -8,9 +8,11 @@ import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="motcua — lấy số thứ tự và đánh giá sự hài lòng tại Bộ phận một cửa "
@@ -161,6 +163,26 @@ def broker_hash(
     typer.echo(f'password_hash: "{hash_device_password(password)}"')
 
 
+def _account_change(config: Path, change: Callable[[Any, Any], T]) -> tuple[T, Any]:
+    """Run one account change in a write transaction of the site's (migrated) database.
+    A refused change (`UserError`) is one clear message and exit code 2."""
+    from server.db.database import Database
+    from server.db.migrate import upgrade
+    from server.users import UserError
+
+    cfg = _load(config)
+    db = Database(cfg.database_url())
+    try:
+        upgrade(db)
+        with db.write() as s:
+            return change(s, cfg), cfg
+    except UserError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(2) from None
+    finally:
+        db.dispose()
+
+
 @user_app.command("add")
 def user_add(
     username: str,
@@ -172,11 +194,9 @@ def user_add(
     ] = False,
 ) -> None:
     """Tạo tài khoản / add a user (the first admin too: there is no default password)."""
-    from server.db.database import Database
-    from server.db.migrate import upgrade
-    from server.users import UserError, add_user
+    from server.users import add_user
 
-    cfg = _load(config)
+    _load(config)  # a broken config is reported before the password is asked
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -184,14 +204,9 @@ def user_add(
         if getpass.getpass("Nhập lại / again: ") != password:
             typer.echo("mật khẩu không khớp / passwords differ", err=True)
             raise typer.Exit(2)
-    db = Database(cfg.database_url())
-    upgrade(db)
-    try:
-        with db.write() as s:
-            user = add_user(s, cfg, username, password, role, clerk)
-    except UserError as e:
-        typer.echo(str(e), err=True)
-        raise typer.Exit(2) from None
+    user, _ = _account_change(
+        config, lambda s, cfg: add_user(s, cfg, username, password, role, clerk)
+    )
     typer.echo(f"đã tạo / created {user.username} ({user.role})")
 
 
@@ -205,38 +220,20 @@ def user_board_token(
 
     Open the printed address once on the TV's browser: the token becomes its session.
     """
-    from server.db.database import Database
-    from server.db.migrate import upgrade
-    from server.users import UserError, board_token
+    from server.users import board_token
 
-    cfg = _load(config)
-    db = Database(cfg.database_url())
-    upgrade(db)
-    try:
-        with db.write() as s:
-            token, expires = board_token(s, cfg, name, days)
-    except UserError as e:
-        typer.echo(str(e), err=True)
-        raise typer.Exit(2) from None
+    (token, expires), cfg = _account_change(config, lambda s, cfg: board_token(s, cfg, name, days))
     base = cfg.site.public_url.rstrip("/") or f"http://127.0.0.1:{cfg.server.http.port}"
     typer.echo(f"{base}/board?token={token}")
-    typer.echo(f"hết hạn / expires {expires:%d/%m/%Y}", err=True)
+    typer.echo(f"hết hạn / expires {expires.astimezone(cfg.tz):%d/%m/%Y}", err=True)
 
 
 @user_app.command("revoke")
 def user_revoke(username: str, config: ConfigOpt = Path("config/site.yaml")) -> None:
     """Đăng xuất mọi phiên / revoke every session and token of a user (a board too)."""
-    from server.db.database import Database
-    from server.users import UserError, revoke_all_tokens
+    from server.users import revoke_all_tokens
 
-    cfg = _load(config)
-    db = Database(cfg.database_url())
-    try:
-        with db.write() as s:
-            n = revoke_all_tokens(s, username)
-    except UserError as e:
-        typer.echo(str(e), err=True)
-        raise typer.Exit(2) from None
+    n, _ = _account_change(config, lambda s, cfg: revoke_all_tokens(s, username))
     typer.echo(f"đã thu hồi / revoked {n}")
 
 
