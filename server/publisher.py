@@ -88,6 +88,8 @@ class StatePublisher:
 
     def submit(self, changes: Changes) -> None:
         """Queue changes for publication (from any thread, never blocks for long)."""
+        if not self.listeners:  # device and rating views are only for live pages
+            changes.devices, changes.ratings = set(), []
         if not changes:
             return
         with self._cond:

@@ -69,7 +69,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Break|Meeting|Helping another desk|Equipment fault|Other",
     ),
     "ok": ("Đồng ý", "OK"),
-    "cancel": ("Huỷ", "Cancel"),
+    "cancel": ("Hủy", "Cancel"),
     "queue": ("Hàng chờ", "Queue"),
     "waiting": ("Đang chờ", "Waiting"),
     "priority_waiting": ("ưu tiên", "priority"),
@@ -117,7 +117,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "printer_ok": ("Bình thường", "OK"),
     "printer_paper_near_end": ("Sắp hết giấy", "Paper low"),
     "printer_paper_out": ("Hết giấy", "Paper out"),
-    "printer_cover_open": ("Mở nắp", "Cover open"),
+    "printer_cover_open": ("Nắp đang mở", "Cover open"),
     "printer_offline": ("Mất kết nối", "Offline"),
     "missed": ("Chưa", "Missed"),
 }

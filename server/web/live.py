@@ -26,9 +26,11 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from protocol.messages import BoardCall, DeskState, DeskStats, QueueState
+from server.alerts import current_alerts
 from server.db.tables import TicketEventRow, TicketRow
 from server.runtime import ServerRuntime
 from server.stats import desk_stats
@@ -143,9 +145,12 @@ class LiveHub:
             try:
                 client.queue.put_nowait(event)
             except asyncio.QueueFull:
-                log.warning("live page on %s fell behind; dropped", client.channel)
+                # Too far behind: drop its backlog and tell it to reconnect (it gets a
+                # fresh snapshot, and a board asks for the calls since its last one).
+                log.warning("live page on %s fell behind; told to resync", client.channel)
                 self.clients.discard(client)
-                client.queue = asyncio.Queue(1)
+                while not client.queue.empty():
+                    client.queue.get_nowait()
                 client.queue.put_nowait({"type": "resync"})
 
     async def _alert_loop(self) -> None:
@@ -167,11 +172,11 @@ class LiveHub:
                 self._dispatch({"type": "alerts", "alerts": alerts})
             await asyncio.sleep(0.3)  # at most ~3 recomputations a second under load
 
-    def compute_alerts(self) -> list[dict[str, Any]]:
-        from server.alerts import current_alerts
-
-        with self.rt.db.read() as s:
-            return [dump(a) for a in current_alerts(s, self.config, self.rt.engine)]
+    def compute_alerts(self, s: Session | None = None) -> list[dict[str, Any]]:
+        if s is None:
+            with self.rt.db.read() as s:
+                return self.compute_alerts(s)
+        return [dump(a) for a in current_alerts(s, self.config, self.rt.engine)]
 
     # ------------------------------------------------------------------ snapshots
 
@@ -195,7 +200,7 @@ class LiveHub:
                     "stats": [dump(desk_stats(s, cfg, d.id, day)) for d in cfg.desks],
                     "devices": [dump(v) for v in device_views(s, cfg)],
                     "ratings": [dump(v) for v in rating_views(s, cfg, limit=30)],
-                    "alerts": self.compute_alerts(),
+                    "alerts": self.compute_alerts(s),
                 }
             desk_id = channel.removeprefix("desk:")
             desk = cfg.desk_by_id[desk_id]
@@ -206,7 +211,9 @@ class LiveHub:
                 "stats": dump(desk_stats(s, cfg, desk_id, eng.today())),
             }
 
-    def _calls(self, s: Any, where: list[Any], newest_first: bool, limit: int) -> list[BoardCall]:
+    def _calls(
+        self, s: Session, where: list[Any], newest_first: bool, limit: int
+    ) -> list[BoardCall]:
         order = TicketEventRow.at.desc() if newest_first else TicketEventRow.at
         rows = s.execute(
             select(TicketEventRow, TicketRow)
@@ -239,7 +246,7 @@ class LiveHub:
             )
         return out
 
-    def _latest_calls(self, s: Any) -> list[dict[str, Any]]:
+    def _latest_calls(self, s: Session) -> list[dict[str, Any]]:
         """Today's latest call of each desk, newest first."""
         start, _ = day_bounds_utc(self.rt.engine.today(), self.config.tz)
         seen: dict[str, dict[str, Any]] = {}
@@ -247,7 +254,7 @@ class LiveHub:
             seen.setdefault(call.desk_id, self.call_json(call))
         return list(seen.values())
 
-    def _calls_since(self, s: Any, since: datetime) -> list[dict[str, Any]]:
+    def _calls_since(self, s: Session, since: datetime) -> list[dict[str, Any]]:
         floor = max(since, now_utc() - timedelta(hours=12))
         calls = self._calls(s, [TicketEventRow.at > floor], False, MAX_MISSED)
         return [self.call_json(c) for c in calls]

@@ -31,11 +31,8 @@ LOGIN_CSRF_COOKIE = "motcua_login_csrf"
 _NUMBER: TypeAdapter[str] = TypeAdapter(TicketNumber)
 
 HOME = {"board": "/board", "clerk": "/desk", "supervisor": "/dashboard", "admin": "/dashboard"}
-PAGE_ROLES = {
-    "board": CHANNEL_ROLES["board"],
-    "desk": CHANNEL_ROLES["desk"],
-    "dashboard": CHANNEL_ROLES["dashboard"],
-}
+#: Who may open each page: the same roles as its live channel.
+PAGE_ROLES = CHANNEL_ROLES
 #: Content-Security-Policy of every page: only this server's scripts, styles and sounds.
 CSP = (
     "default-src 'self'; img-src 'self' data:; media-src 'self'; "
@@ -311,24 +308,30 @@ def dashboard(request: Request) -> Response:
 # ---------------------------------------------------------------------- audio
 
 
+def _not_board(request: Request) -> Response | None:
+    """The refusal for someone who may not hear the board, or None."""
+    user = session_user(request)
+    if user is None or user.role not in PAGE_ROLES["board"]:
+        return Response(status_code=401 if user is None else 403)
+    return None
+
+
 def _audio(body: bytes) -> Response:
     return Response(body, media_type="audio/wav", headers={"Cache-Control": "max-age=3600"})
 
 
 @router.get("/board/audio/chime.wav")
 def chime(request: Request) -> Response:
-    user = session_user(request)
-    if user is None or user.role not in PAGE_ROLES["board"]:
-        return Response(status_code=401 if user is None else 403)
-    return _audio(request.app.state.announcer.chime_wav())
+    refused = _not_board(request)
+    return refused or _audio(request.app.state.announcer.chime_wav())
 
 
 @router.get("/board/audio/call/{number}/{desk_id}.wav")
 def call_audio(request: Request, number: str, desk_id: str) -> Response:
     """Chime + "Mời công dân có số A023 đến quầy số 3" (the chime alone without a voice)."""
-    user = session_user(request)
-    if user is None or user.role not in PAGE_ROLES["board"]:
-        return Response(status_code=401 if user is None else 403)
+    refused = _not_board(request)
+    if refused is not None:
+        return refused
     desk = _rt(request).config.desk_by_id.get(desk_id)
     try:
         _NUMBER.validate_python(number)

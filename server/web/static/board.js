@@ -21,8 +21,9 @@ function tile(deskId) { return document.querySelector(`.tile[data-desk="${deskId
 function show(call, newest) {
   if (!(call.key in window.motcuaBoard.shownAt)) window.motcuaBoard.shownAt[call.key] = Date.now();
   const t = tile(call.desk_id);
-  if (t && (!latestAt[call.desk_id] || call.called_at >= latestAt[call.desk_id])) {
-    latestAt[call.desk_id] = call.called_at; // an older call announced late stays off the tile
+  const at = Date.parse(call.called_at);
+  if (t && (latestAt[call.desk_id] === undefined || at >= latestAt[call.desk_id])) {
+    latestAt[call.desk_id] = at; // an older call announced late stays off the tile
     t.querySelector(".tile-number").textContent = call.number;
     if (newest) {
       document.querySelectorAll(".tile.newest").forEach((x) => x.classList.remove("newest"));
@@ -40,7 +41,12 @@ function show(call, newest) {
 }
 
 function remember(call) {
-  if (!lastAt || call.called_at > lastAt) { lastAt = call.called_at; localStorage.setItem(SINCE_KEY, lastAt); }
+  // Compared as times, not strings ("…:05Z" and "…:05.5Z" sort wrongly as text); the
+  // string itself goes back to the server, which compares it to the microsecond.
+  if (!lastAt || Date.parse(call.called_at) >= Date.parse(lastAt)) {
+    lastAt = call.called_at;
+    localStorage.setItem(SINCE_KEY, lastAt);
+  }
 }
 
 function arrive(call, announce) {
