@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -100,7 +101,8 @@ def authenticate(s: Session, username: str, password: str) -> User | None:
     return _user(row) if verify_user_password(password, row.password_hash) else None
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a token (and what the live pages keep of their session)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -110,7 +112,9 @@ def issue_token(s: Session, user: User, ttl: timedelta = TOKEN_TTL) -> tuple[str
     expires = now + ttl
     s.execute(delete(ApiTokenRow).where(ApiTokenRow.expires_at < now))
     s.add(
-        ApiTokenRow(token_hash=_digest(token), user_id=user.id, created_at=now, expires_at=expires)
+        ApiTokenRow(
+            token_hash=token_digest(token), user_id=user.id, created_at=now, expires_at=expires
+        )
     )
     return token, expires
 
@@ -119,11 +123,25 @@ def user_for_token(s: Session, token: str) -> User | None:
     row = s.execute(
         select(UserRow, ApiTokenRow.expires_at)
         .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
-        .where(ApiTokenRow.token_hash == _digest(token), UserRow.active.is_(True))
+        .where(ApiTokenRow.token_hash == token_digest(token), UserRow.active.is_(True))
     ).first()
     if row is None or row[1] <= now_utc():
         return None
     return _user(row[0])
+
+
+def live_tokens(s: Session, digests: Collection[str]) -> set[str]:
+    """Which of these token digests still open a session: not revoked, not expired, of
+    an active user. One query, however many pages are open."""
+    if not digests:
+        return set()
+    rows = s.execute(
+        select(ApiTokenRow.token_hash, ApiTokenRow.expires_at)
+        .join(UserRow, ApiTokenRow.user_id == UserRow.id)
+        .where(ApiTokenRow.token_hash.in_(list(digests)), UserRow.active.is_(True))
+    ).all()
+    now = now_utc()
+    return {digest for digest, expires in rows if expires > now}
 
 
 def board_token(
@@ -151,11 +169,13 @@ def revoke_all_tokens(s: Session, username: str) -> int:
 
 
 def token_expiry(s: Session, token: str) -> datetime | None:
-    return s.scalar(select(ApiTokenRow.expires_at).where(ApiTokenRow.token_hash == _digest(token)))
+    return s.scalar(
+        select(ApiTokenRow.expires_at).where(ApiTokenRow.token_hash == token_digest(token))
+    )
 
 
 def revoke_token(s: Session, token: str) -> None:
-    s.execute(delete(ApiTokenRow).where(ApiTokenRow.token_hash == _digest(token)))
+    s.execute(delete(ApiTokenRow).where(ApiTokenRow.token_hash == token_digest(token)))
 
 
 _DUMMY_HASH = hash_user_password(secrets.token_urlsafe(16))

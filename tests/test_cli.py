@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import threading
@@ -18,6 +19,7 @@ import pytest
 import yaml
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
 from motcua.cli import app
@@ -35,6 +37,16 @@ PASSWORD = "Mat-khau-rat-dai-2025"
 
 def _run(*args: str, stdin: str | None = None) -> Result:
     return CliRunner().invoke(app, list(args), input=stdin)
+
+
+@pytest.fixture(autouse=True)
+def _umask() -> Iterator[None]:
+    """The commands run in this process make its files private (umask 077): not for
+    the tests that follow."""
+    before = os.umask(0o022)
+    os.umask(before)
+    yield
+    os.umask(before)
 
 
 def _yaml(data: dict[str, object], path: Path) -> Path:
@@ -251,6 +263,18 @@ def test_user_add_creates_an_argon2_account(site_file: Path, site_db: Database) 
         admin = authenticate(s, "admin", PASSWORD)
         assert admin is not None and admin.role == "admin"
         assert authenticate(s, "admin", PASSWORD + "!") is None
+
+
+def test_account_commands_keep_the_database_private(site_file: Path) -> None:
+    """It holds the password hashes and the sessions: made 0600 by the first `user add`,
+    and made private again by the next command if an older version left it readable."""
+    db = Path(make_url(load_site_config(site_file).database_url()).database or "")
+    assert not db.exists()
+    assert _add(site_file, "admin", "--role", "admin").exit_code == 0
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    db.chmod(0o644)
+    assert _run("user", "revoke", "admin", "--config", str(site_file)).exit_code == 0
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
 
 
 @pytest.mark.parametrize(

@@ -53,11 +53,15 @@ def session_user(request: Request) -> User | None:
 def current_user(
     request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)
 ) -> User:
+    """The user of the bearer token, else of the session cookie. The token that
+    authenticated the request is kept in ``request.state.token`` (and
+    ``request.state.via_cookie``), for the log-out."""
     if creds is not None and creds.credentials:
         with request.app.state.runtime.db.read() as s:
             user = user_for_token(s, creds.credentials)
         if user is None:
             raise _problem(401, "bad_token", "Phiên đăng nhập hết hạn", "invalid or expired token")
+        request.state.token, request.state.via_cookie = creds.credentials, False
         return user
     session = request.cookies.get(SESSION_COOKIE)
     if not session:
@@ -75,6 +79,7 @@ def current_user(
             "Yêu cầu không hợp lệ: hãy tải lại trang",
             "missing or wrong CSRF token: reload the page",
         )
+    request.state.token, request.state.via_cookie = session, True
     return user
 
 

@@ -23,7 +23,7 @@ from server.runtime import ServerRuntime
 from server.users import User, issue_token, revoke_token, token_expiry, user_for_token
 from server.web import i18n
 from server.web.i18n import LANG_COOKIE, Lang, lang_of, text
-from server.web.live import CHANNEL_ROLES
+from server.web.live import CHANNEL_ROLES, SESSION_ENDED
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -193,6 +193,7 @@ def logout(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = 
     if session:
         with _rt(request).db.write() as s:
             revoke_token(s, session)
+        request.app.state.live.sessions_changed()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -254,12 +255,17 @@ def desk_console(request: Request, desk_id: str) -> Response:
 def board(request: Request, token: Annotated[str | None, Query(max_length=100)] = None) -> Response:
     if token:
         # A display opens with its read-only token once; the token becomes its session
-        # cookie and leaves the address bar (and the browser's history).
+        # cookie and leaves the address bar (and the browser's history). Only a board
+        # account's token: a link must not log anybody in as a supervisor or an admin.
         with _rt(request).db.read() as s:
             user = user_for_token(s, token)
             expires = token_expiry(s, token)
-        if user is None or expires is None or user.role not in PAGE_ROLES["board"]:
-            return Response("invalid board token", status_code=401)
+        if user is None or expires is None or user.role != "board":
+            return Response(
+                "Mã màn hình không hợp lệ hoặc đã hết hạn / invalid or expired board token",
+                status_code=401,
+                media_type="text/plain; charset=utf-8",
+            )
         response = RedirectResponse("/board", status_code=303)
         _set_session(request, response, token, expires)
         return response
@@ -348,27 +354,46 @@ def call_audio(request: Request, number: str, desk_id: str) -> Response:
 # ---------------------------------------------------------------------- live
 
 
+def channel_kind(channel: str, desks: dict[str, Any]) -> str | None:
+    """``board``, ``dashboard`` or ``desk`` (``desk:{id}`` of a desk of this site), or
+    None for any other channel."""
+    if channel in ("board", "dashboard"):
+        return channel
+    desk = channel.removeprefix("desk:")
+    return "desk" if desk != channel and desk in desks else None
+
+
+async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
+    """Accept, then close with ``code`` and ``reason`` (a refused handshake would reach
+    the page as a bare 1006)."""
+    await websocket.accept()
+    await websocket.close(code, reason)
+
+
 @router.websocket("/ws/live")
 async def live(websocket: WebSocket) -> None:
     channel = websocket.query_params.get("channel", "")
-    kind = channel.split(":", 1)[0]
     origin = websocket.headers.get("origin")
     host = websocket.headers.get("host")
     if origin is not None and origin.split("://", 1)[-1] != host:
-        await websocket.close(1008)  # another site's page: cross-site WebSocket hijacking
+        # another site's page: cross-site WebSocket hijacking
+        await _refuse(websocket, 1008, "Trang của nơi khác / cross-site request")
+        return
+    rt: ServerRuntime = websocket.app.state.runtime
+    kind = channel_kind(channel, rt.config.desk_by_id)
+    if kind is None:
+        await _refuse(websocket, 1008, "Không có kênh này / unknown channel")
         return
     token = websocket.cookies.get(SESSION_COOKIE)
-    rt: ServerRuntime = websocket.app.state.runtime
     user = None
     if token:
         with rt.db.read() as s:
             user = user_for_token(s, token)
-    desk_ok = kind != "desk" or channel.removeprefix("desk:") in rt.config.desk_by_id
-    if user is None or kind not in CHANNEL_ROLES or not desk_ok:
-        await websocket.close(1008)
+    if token is None or user is None:
+        await _refuse(websocket, *SESSION_ENDED)
         return
     if user.role not in CHANNEL_ROLES[kind]:
-        await websocket.close(1008)
+        await _refuse(websocket, 1008, "Tài khoản không có quyền này / not allowed")
         return
     since = None
     raw = websocket.query_params.get("since")
@@ -380,4 +405,4 @@ async def live(websocket: WebSocket) -> None:
         except ValueError:
             since = None
     await websocket.accept()
-    await websocket.app.state.live.serve(websocket, channel, since)
+    await websocket.app.state.live.serve(websocket, channel, since, token)

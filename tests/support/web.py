@@ -1,21 +1,31 @@
-"""The web app served by uvicorn on a free port (for the browser), and log-in accounts."""
+"""The web app served by uvicorn on a free port (for the browser), log-in accounts, a
+browser-like log-in, and the live stream over a real WebSocket."""
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import httpx
 import uvicorn
 from sqlalchemy import select
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import Close
+from websockets.sync.client import ClientConnection, connect
 
+from server.config import HttpSettings
 from server.db.tables import UserRow
 from server.http.app import create_app
+from server.http.auth import SESSION_COOKIE, csrf_token
 from server.runtime import ServerRuntime
+from server.serve import http_config
 from server.users import User, add_user, issue_token
 from tests.support.http import PASSWORD
 from tests.support.services import free_port
@@ -37,12 +47,65 @@ class WebServer:
 
     def board_token(self, username: str = "tv-sanh") -> str:
         """A long-lived read-only token for a display, as ``motcua user board-token`` makes."""
+        return self.token(username, timedelta(days=365))
+
+    def token(self, username: str, ttl: timedelta) -> str:
+        """A token (a session) of ``username`` valid for ``ttl``."""
         with self.rt.db.write() as s:
             row = s.scalar(select(UserRow).where(UserRow.username == username))
             assert row is not None
             user = User(row.id, row.username, row.role, row.clerk_id)  # type: ignore[arg-type]
-            token, _ = issue_token(s, user, timedelta(days=365))
+            token, _ = issue_token(s, user, ttl)
         return token
+
+    def connect_live(self, session: str | None, channel: str) -> ClientConnection:
+        """A WebSocket to ``/ws/live?channel=…`` with session cookie ``session``."""
+        cookie = {"Cookie": f"{SESSION_COOKIE}={session}"} if session else {}
+        return connect(
+            f"ws{self.url.removeprefix('http')}/ws/live?{urlencode({'channel': channel})}",
+            additional_headers=cookie,
+            open_timeout=10,
+        )
+
+    def live(self, session: str, channel: str) -> ClientConnection:
+        """The live stream of ``channel`` as a page with session ``session`` opens it;
+        its snapshot has been received."""
+        ws = self.connect_live(session, channel)
+        first = json.loads(ws.recv(timeout=10))
+        assert first["type"] == "snapshot", first
+        return ws
+
+
+def closed_by_server(ws: ClientConnection, within: float) -> Close:
+    """Wait (at most ``within`` s) until the server closes ``ws``, reading past what it
+    still sends; its close frame."""
+    deadline = time.monotonic() + within
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            ws.recv(timeout=left)
+        except TimeoutError:
+            break
+        except ConnectionClosed as e:
+            assert e.rcvd is not None, "closed without a close frame"
+            return e.rcvd
+    raise AssertionError(f"the stream is still open after {within} s")
+
+
+def browser_login(web: WebServer, username: str, password: str = PASSWORD) -> httpx.Client:
+    """Log in through the form, as a browser does; the client keeps the cookies."""
+    client = httpx.Client(base_url=web.url)
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    r = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token[1]}
+    )
+    assert r.status_code == 303, r.text
+    return client
+
+
+def csrf_of(client: httpx.Client) -> str:
+    return csrf_token(client.cookies[SESSION_COOKIE])
 
 
 def add_accounts(rt: ServerRuntime) -> None:
@@ -53,11 +116,12 @@ def add_accounts(rt: ServerRuntime) -> None:
 
 
 @contextmanager
-def serve_http(rt: ServerRuntime) -> Iterator[WebServer]:
+def serve_http(rt: ServerRuntime, http: HttpSettings | None = None) -> Iterator[WebServer]:
+    """The app on 127.0.0.1 and a free port, run by uvicorn as ``motcua server`` runs it
+    (``http``: other HTTP settings than the site's, e.g. trusted proxies)."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning")
-    )
+    settings = (http or rt.config.server.http).model_copy(update={"host": "127.0.0.1"})
+    server = uvicorn.Server(http_config(create_app(rt), settings, port))
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

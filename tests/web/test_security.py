@@ -1,40 +1,28 @@
 """Accounts, roles, sessions and CSRF over real HTTP: each role is refused the pages and
 actions of the others, a request without the CSRF token is refused, the board's token
-cannot act, and wrong passwords are rate-limited."""
+cannot act (and only a board's token opens the board from a link), wrong passwords are
+rate-limited whatever X-Forwarded-For says, and unknown live channels are refused."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from server.config import HttpSettings
 from server.http.app import create_app
-from server.http.auth import SESSION_COOKIE, csrf_token
+from server.http.auth import SESSION_COOKIE
+from server.runtime import ServerRuntime
 from tests.support.http import PASSWORD
-from tests.support.web import WebServer
+from tests.support.web import WebServer, browser_login, closed_by_server, csrf_of, serve_http
 
 SITE = "gialoc"
-
-
-def browser_login(web: WebServer, username: str, password: str = PASSWORD) -> httpx.Client:
-    """Log in through the form, as a browser does; the client keeps the cookies."""
-    client = httpx.Client(base_url=web.url)
-    form = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None
-    r = client.post(
-        "/login", data={"username": username, "password": password, "csrf_token": token[1]}
-    )
-    assert r.status_code == 303, r.text
-    return client
-
-
-def csrf_of(client: httpx.Client) -> str:
-    return csrf_token(client.cookies[SESSION_COOKIE])
 
 
 def action(
@@ -152,6 +140,61 @@ def test_cookies_are_httponly_and_samesite(web: WebServer) -> None:
     assert page.headers["x-frame-options"] == "DENY"
 
 
+def test_only_a_board_token_opens_the_board_from_a_link(
+    web: WebServer, clients: dict[str, httpx.Client]
+) -> None:
+    """A link ``/board?token=`` with a supervisor's, admin's or clerk's token would log
+    whoever follows it in as that person, replacing their own session."""
+    giamsat = clients["giamsat"]
+    mine = giamsat.cookies[SESSION_COOKIE]
+    for user in ("admin", "giamsat", "lan"):
+        r = giamsat.get(f"/board?token={web.token(user, timedelta(hours=1))}")
+        assert r.status_code == 401, (user, r.status_code)
+        assert "Mã màn hình không hợp lệ" in r.text
+        assert "set-cookie" not in r.headers, user
+    assert giamsat.cookies[SESSION_COOKIE] == mine
+    assert giamsat.get("/dashboard").status_code == 200, "still the supervisor's own session"
+    with httpx.Client(base_url=web.url) as tv:  # a board's token still does
+        r = tv.get(f"/board?token={web.board_token()}")
+        assert r.status_code == 303 and SESSION_COOKIE in tv.cookies
+        assert tv.get("/board").status_code == 200
+
+
+WRONG = "sai-mat-khau-123"
+
+
+def _log_in(c: httpx.Client, username: str, password: str, forwarded_for: str | None) -> int:
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    body = {"username": username, "password": password}
+    return c.post("/api/login", json=body, headers=headers).status_code
+
+
+def test_a_forged_forwarded_address_does_not_escape_the_rate_limit(web: WebServer) -> None:
+    """No trusted proxy configured (the default): X-Forwarded-For is ignored, even from
+    this machine, so rotating it gives no more guesses."""
+    with httpx.Client(base_url=web.url) as c:
+        for i in range(5):
+            assert _log_in(c, "lan", WRONG, f"203.0.113.{i}") == 401
+        assert _log_in(c, "lan", PASSWORD, "198.51.100.1") == 429, "one account"
+        for i in range(15):  # 20 failures from one address, whatever the account
+            assert _log_in(c, f"user{i}", WRONG, f"198.51.100.{i + 10}") == 401
+        assert _log_in(c, "hung", PASSWORD, "198.51.100.99") == 429, "one address"
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(
+    site_server: ServerRuntime,
+) -> None:
+    """With ``server.http.trusted_proxies`` the address the proxy forwards is the one
+    counted: one client's failures do not lock out the others behind the proxy."""
+    http = HttpSettings(trusted_proxies=["127.0.0.1"])
+    with serve_http(site_server, http) as web, httpx.Client(base_url=web.url) as c:
+        for _ in range(5):
+            assert _log_in(c, "lan", WRONG, "203.0.113.7") == 401
+        assert _log_in(c, "lan", PASSWORD, "203.0.113.7") == 429
+        assert _log_in(c, "lan", PASSWORD, "203.0.113.8") == 200, "another client"
+        assert _log_in(c, "lan", PASSWORD, None) == 200, "the proxy's own address"
+
+
 def test_wrong_passwords_are_rate_limited(web: WebServer) -> None:
     with httpx.Client(base_url=web.url) as c:
         for _ in range(5):
@@ -194,3 +237,28 @@ def test_live_channels_follow_the_roles(web: WebServer, clients: dict[str, httpx
         assert connect("giamsat", "desk:q99") == "closed 1008"
         # another site's page cannot open the stream with the user's cookie
         assert connect("giamsat", "dashboard", origin="http://evil.example") == "closed 1008"
+        tc.cookies.clear()
+        with (  # without a session: the page is sent to the log-in
+            tc.websocket_connect("/ws/live?channel=board") as ws,
+            pytest.raises(WebSocketDisconnect) as closed,
+        ):
+            ws.receive_json()
+        assert closed.value.code == 4401
+
+
+def test_unknown_live_channels_are_refused_cleanly(
+    web: WebServer, clients: dict[str, httpx.Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A channel that is not ``board``, ``dashboard`` or ``desk:{a desk of this site}``
+    is closed with 1008 and a reason, and leaves no error in the server's log."""
+    session = clients["giamsat"].cookies[SESSION_COOKIE]
+    server_log = logging.getLogger("uvicorn.error")
+    server_log.addHandler(caplog.handler)
+    try:
+        for channel in ("dashboard:x", "board:q1", "desk:zz", "desk:", "desk:q1:x", "x", ""):
+            close = closed_by_server(web.connect_live(session, channel), within=10)
+            assert (close.code, close.reason) == (1008, "Không có kênh này / unknown channel")
+    finally:
+        server_log.removeHandler(caplog.handler)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    web.live(session, "dashboard").close()  # and the stream still works

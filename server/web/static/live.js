@@ -21,7 +21,11 @@ const Live = {
         if (msg.type === "resync") { ws.close(); return; }
         onMessage(msg);
       };
-      ws.onclose = () => {
+      ws.onclose = (ev) => {
+        if (ev.code === 4401) {  // the session ended (log-out, revoked, expired)
+          location.href = "/login?next=" + encodeURIComponent(location.pathname);
+          return;
+        }
         if (banner) banner.hidden = false;
         setTimeout(open, delay);
         delay = Math.min(delay * 2, 10000);
