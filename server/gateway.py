@@ -14,9 +14,12 @@ For every inbound message, in order:
    publisher.
 
 A refused message is stored in ``rejected_messages``, reported on ``server/rejected``
-with its reason, acknowledged (so it is not redelivered forever) and never stops the
-gateway. If the database is unavailable, the batch is retried with back-off and
-nothing is acknowledged until it commits.
+with its reason, acknowledged (so it is not redelivered forever), receipted, answered if
+it is a ticket request, and never stops the gateway. An unexpected error redoes the
+batch with every message in its own savepoint, so only the message that fails is
+refused (``internal_error``) and the rest is committed. If the database is unavailable,
+the batch is retried with back-off and nothing is acknowledged until it commits.
+`Gateway.ingest_state` says whether ingest is ok, stalled or failing.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ from server.db.tables import (
 )
 from server.publisher import StatePublisher
 from server.queue.engine import Changes, QueueEngine, QueueError, QueueSnapshot
-from server.ratings import RatingIn, RatingRefused, apply_ratings
+from server.ratings import CLOCK_SKEW, RatingIn, RatingRefused, apply_ratings
 from server.timeutil import now_utc
 
 log = logging.getLogger(__name__)
@@ -86,6 +89,10 @@ _STORE_RESPONSE = (
     .values(response=bindparam("b_response"))
 )
 HOUSEKEEPING_EVERY_S = 30.0
+#: Ingest is "stalled" while a message has waited this long without being committed.
+STALL_AFTER_S = 15.0
+#: Ingest is "failing" for this long after an unexpected error (``internal_error``).
+FAILING_FOR_S = 300.0
 
 
 class _Unsafe(Exception):
@@ -94,7 +101,7 @@ class _Unsafe(Exception):
 
 class Refused(Exception):
     """A message the server will not apply. For a ticket request, the kiosk is told why
-    (``reply``, or a generic refusal) unless ``answered`` (a duplicate re-sends the
+    (``reply``, or a refusal with ``code``) unless ``answered`` (a duplicate re-sends the
     original answer instead)."""
 
     def __init__(
@@ -107,13 +114,21 @@ class Refused(Exception):
         self.answered = answered
 
 
-def _msg_id_of(payload: bytes) -> uuid.UUID | None:
-    """The ``msg_id`` of a payload, if it has a readable one."""
+def _envelope_of(payload: bytes) -> tuple[uuid.UUID | None, str | None]:
+    """The ``msg_id`` and ``device_id`` of a payload, where readable; never raises.
+    Integers are kept as text: int() of a 15,000-digit number raises ValueError."""
     try:
-        data = json.loads(payload)
-        return uuid.UUID(str(data["msg_id"])) if isinstance(data, dict) else None
-    except (ValueError, TypeError, KeyError, RecursionError, UnicodeDecodeError):
-        return None
+        data = json.loads(payload, parse_int=str)
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    try:
+        msg_id: uuid.UUID | None = uuid.UUID(str(data.get("msg_id")))
+    except ValueError:
+        msg_id = None
+    device = data.get("device_id")
+    return msg_id, device if isinstance(device, str) else None
 
 
 @dataclass(frozen=True)
@@ -130,9 +145,13 @@ class Inbound:
     message: mqtt.MQTTMessage | None = None
 
     @cached_property
+    def envelope(self) -> tuple[uuid.UUID | None, str | None]:
+        """The payload's ``msg_id`` and ``device_id``, where readable (parsed once)."""
+        return _envelope_of(self.payload)
+
+    @property
     def msg_id(self) -> uuid.UUID | None:
-        """The payload's ``msg_id``, if it has a readable one (parsed once)."""
-        return _msg_id_of(self.payload)
+        return self.envelope[0]
 
 
 @dataclass
@@ -145,6 +164,11 @@ class _Outcome:
     #: Ticket-request msg_ids of the batch looked up at once: the row, or None if new.
     seen: dict[uuid.UUID, Any] = field(default_factory=dict)
 
+    def merge(self, other: _Outcome) -> None:
+        self.replies += other.replies
+        self.rejected += other.rejected
+        self.changes.merge(other.changes)
+
 
 @dataclass
 class GatewayHealth:
@@ -153,6 +177,36 @@ class GatewayHealth:
     db_ok: bool = True
     last_error: str | None = None
     last_batch_at: datetime | None = None
+    #: Messages refused as ``internal_error`` (and worker errors), and the last one's time.
+    internal_errors: int = 0
+    last_internal_error_at: datetime | None = None
+    stall_after_s: float = STALL_AFTER_S
+    failing_for_s: float = FAILING_FOR_S
+
+    def internal_error(self, what: str, count: int = 1) -> None:
+        self.internal_errors += count
+        self.last_internal_error_at = now_utc()
+        self.last_error = what
+
+    def state(self, oldest_waiting: datetime | None, worker_alive: bool = True) -> tuple[str, str]:
+        """``("ok" | "stalled" | "failing", reason)`` of ingest. ``oldest_waiting``: when
+        the oldest message not yet committed arrived (None if there is none)."""
+        now = now_utc()
+        if not worker_alive:
+            return "failing", "the gateway worker has stopped"
+        if not self.db_ok:
+            return "failing", f"database unavailable, batch kept for retry ({self.last_error})"
+        last = self.last_internal_error_at
+        if last is not None and (now - last).total_seconds() < self.failing_for_s:
+            return "failing", (
+                f"{self.internal_errors} unexpected error(s), the last at "
+                f"{last:%H:%M:%S} UTC: {self.last_error}"
+            )
+        if oldest_waiting is not None:
+            waited = (now - oldest_waiting).total_seconds()
+            if waited > self.stall_after_s:
+                return "stalled", f"a message has waited {waited:.0f} s without being committed"
+        return "ok", "messages are committed as they arrive"
 
 
 _REPUBLISH = object()
@@ -181,6 +235,8 @@ class Gateway:
             .returning(_P.msg_id)
         )
         self._inbox: queue.Queue[Any] = queue.Queue()
+        #: Arrival of the oldest message of the batch being processed (None when idle).
+        self._in_flight: datetime | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._next_housekeeping = 0.0
@@ -205,6 +261,14 @@ class Gateway:
 
     def queue_depth(self) -> int:
         return self._inbox.qsize()
+
+    def ingest_state(self) -> tuple[str, str]:
+        """``("ok" | "stalled" | "failing", reason)``: for /api/health and the dashboard."""
+        with self._inbox.mutex:  # the head of the FIFO is its oldest message
+            head = next((i for i in self._inbox.queue if isinstance(i, Inbound)), None)
+        waiting = [t for t in (self._in_flight, head and head.received_at) if t is not None]
+        alive = self._thread is None or self._thread.is_alive() or self._stop.is_set()
+        return self.health.state(min(waiting, default=None), worker_alive=alive)
 
     def _enqueue(self, msg: mqtt.MQTTMessage) -> None:
         # On paho's thread: hand off only.
@@ -235,12 +299,16 @@ class Gateway:
                 if republish:
                     self._republish_all()
                 if batch:
+                    self._in_flight = batch[0].received_at
                     self.handle_batch(batch)
                 if time.monotonic() >= self._next_housekeeping:
                     self._next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY_S
                     self.housekeeping()
-            except Exception:  # never let the worker die
+            except Exception as e:  # never let the worker die
                 log.exception("gateway worker error")
+                self.health.internal_error(f"worker: {e.__class__.__name__}: {e}"[:300])
+            finally:
+                self._in_flight = None
 
     def _republish_all(self) -> None:
         self.publisher.submit(self.publisher.everything())
@@ -250,11 +318,7 @@ class Gateway:
         delay = 0.5
         while True:
             try:
-                try:
-                    outcome = self._process(batch)
-                except _Unsafe as e:  # rolled back: redo every message in its own savepoint
-                    log.warning("fast path failed (%s); batch redone message by message", e)
-                    outcome = self._process(batch, safe=True)
+                outcome = self._process_guarded(batch)
                 self.health.db_ok = True
                 break
             except (OperationalError, InterfaceError) as e:
@@ -284,25 +348,50 @@ class Gateway:
         self.health.processed += len(batch) - len(outcome.rejected)
         self.health.rejected += len(outcome.rejected)
         self.health.last_batch_at = now_utc()
+        failed = [r for r in outcome.rejected if r.reason == "internal_error"]
+        if failed:
+            self.health.internal_error(failed[-1].detail, len(failed))
         self.publisher.submit(outcome.changes)
         return outcome
+
+    def _process_guarded(self, batch: list[Inbound]) -> _Outcome:
+        """`_process`; after anything unexpected (rolled back), the batch again with every
+        message in its own savepoint, so that only a message that fails again is refused.
+        A database outage propagates: the caller retries the batch."""
+        try:
+            return self._process(batch)
+        except (OperationalError, InterfaceError):
+            raise
+        except _Unsafe as e:
+            log.warning("fast path failed (%s); batch redone message by message", e)
+        except Exception:
+            log.exception("unexpected error in a batch of %d; redone one by one", len(batch))
+        return self._process(batch, safe=True)
 
     def _receipts(self, batch: list[Inbound]) -> dict[str, list[uuid.UUID]]:
         """Per device, the events of this committed batch it may now forget (accepted or
         refused for good). Ticket requests are answered instead."""
         out: dict[str, list[uuid.UUID]] = {}
         for item in batch:
-            match = self.topics.parse(item.topic)
-            if match is None or match.ident is None or match.kind is TopicKind.TICKET_REQUEST:
+            if self._kind(item) is TopicKind.TICKET_REQUEST:
                 continue
-            if match.kind is TopicKind.DESK_RATING:
-                device = self.config.pad_of_desk.get(match.ident)
-            else:
-                device = match.ident
+            device = self._sender(item)
             msg_id = item.msg_id
             if device in self.config.device_by_id and msg_id is not None:
                 out.setdefault(device, []).append(msg_id)
         return out
+
+    def _sender(self, item: Inbound) -> str | None:
+        """The device that sent ``item``: the id in its topic; for a desk's rating, that
+        desk's pad (or the payload's ``device_id`` if it names a known device)."""
+        match = self.topics.parse(item.topic)
+        if match is None or match.kind is TopicKind.QUEUE:
+            return None
+        if match.kind is TopicKind.DESK_RATING:
+            pad = self.config.pad_of_desk.get(match.ident or "")
+            device = item.envelope[1]
+            return pad or (device if device in self.config.device_by_id else None)
+        return match.ident
 
     def _prefetch_requests(self, s: Session, batch: list[Inbound], out: _Outcome) -> None:
         """Look up the msg_ids of the batch's ticket requests in one query."""
@@ -320,28 +409,52 @@ class Gateway:
                 out.seen[msg_id] = found.get(msg_id)
 
     def _process(self, batch: list[Inbound], safe: bool = False) -> _Outcome:
+        """Apply ``batch`` in one transaction: at once, or (``safe``) message by message,
+        each in its own savepoint."""
         out = _Outcome()
         with self.db.write() as s:
-            self._prefetch_requests(s, batch, out)
-            ratings: list[tuple[Inbound, RatingIn]] = []
-            for item in batch:
-                try:
-                    rating = self._as_rating(item)
-                except Refused as r:
-                    self._reject(out, item, r.code, r.detail)
-                    continue
-                if rating is not None:
-                    ratings.append((item, rating))
-                else:
-                    self._apply_one(s, item, out, safe)
-            if ratings:
-                self._apply_ratings(s, ratings, out)
+            if safe:
+                for item in batch:
+                    self._isolated(s, item, out)
+            else:
+                self._apply_all(s, batch, out, safe=False)
             if out.rejected:
                 s.execute(
                     insert(RejectedMessageRow.__table__),
                     [self._rejected_row(r) for r in out.rejected],
                 )
         return out
+
+    def _apply_all(self, s: Session, batch: list[Inbound], out: _Outcome, safe: bool) -> None:
+        self._prefetch_requests(s, batch, out)
+        ratings: list[tuple[Inbound, RatingIn]] = []
+        for item in batch:
+            try:
+                rating = self._as_rating(item)
+            except Refused as r:
+                self._reject(out, item, r.code, r.detail)
+                continue
+            if rating is not None:
+                ratings.append((item, rating))
+            else:
+                self._apply_one(s, item, out, safe)
+        if ratings:
+            self._apply_ratings(s, ratings, out)
+
+    def _isolated(self, s: Session, item: Inbound, out: _Outcome) -> None:
+        """Apply one message in its own savepoint; if anything unexpected fails, undo and
+        refuse that message alone (``internal_error``)."""
+        one = _Outcome()
+        try:
+            with s.begin_nested():
+                self._apply_all(s, [item], one, safe=True)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as e:
+            log.exception("unexpected error handling %s", item.topic)
+            one = _Outcome()
+            self._reject(one, item, "internal_error", f"{e.__class__.__name__}: {e}"[:300])
+        out.merge(one)
 
     def _apply_one(self, s: Session, item: Inbound, out: _Outcome, safe: bool = True) -> None:
         """Apply one message in its own savepoint: a failure undoes only that message.
@@ -366,8 +479,7 @@ class Gateway:
                     self._handle(s, item, out, changes)
             out.changes.merge(changes)
         except Refused as r:
-            self._reject(out, item, r.code, r.detail)
-            self._answer_refusal(item, r, out)
+            self._reject(out, item, r.code, r.detail, reply=r.reply, answered=r.answered)
         except IntegrityError as e:  # a concurrent server applied the same msg_id first
             self._reject(out, item, "conflict", f"not applied: {e.orig}"[:300])
         except (OperationalError, InterfaceError, _Unsafe):
@@ -449,7 +561,9 @@ class Gateway:
             if seen.response is not None:
                 out.replies.append((reply_topic, json.dumps(seen.response).encode()))
             raise Refused(
-                "duplicate", f"msg_id {req.msg_id} already processed; original answer re-sent"
+                "duplicate",
+                f"msg_id {req.msg_id} already processed; original answer re-sent",
+                answered=seen.response is not None,
             )
         age = (item.received_at - req.sent_at).total_seconds()
         ttl = self.config.calling.request_ttl_s
@@ -461,6 +575,17 @@ class Gateway:
                     code="request_expired",
                     message="Yêu cầu đã quá hạn",
                     message_en="request expired",
+                ),
+            )
+        if req.sent_at > item.received_at + CLOCK_SKEW:  # the same tolerance as ratings
+            ahead = (req.sent_at - item.received_at).total_seconds()
+            raise Refused(
+                "sent_in_future",
+                f"sent_at is {ahead:.0f} s later than the server clock",
+                reply=Refusal(
+                    code="sent_in_future",
+                    message="Đồng hồ của máy lấy số chạy nhanh hơn máy chủ",
+                    message_en="the kiosk's clock is ahead of the server's",
                 ),
             )
         try:
@@ -516,20 +641,28 @@ class Gateway:
         except QueueError as e:
             raise Refused(e.code, e.message_en or e.message) from None
 
-    def _answer_refusal(self, item: Inbound, r: Refused, out: _Outcome) -> None:
+    def _answer_refusal(
+        self, out: _Outcome, item: Inbound, code: str, detail: str, reply: Refusal | None
+    ) -> None:
         """Tell a kiosk why its ticket request was refused (it would otherwise wait for
         its timeout), when the request's msg_id is readable."""
         match = self.topics.parse(item.topic)
-        if r.answered or match is None or match.kind is not TopicKind.TICKET_REQUEST:
+        if match is None or match.kind is not TopicKind.TICKET_REQUEST:
             return
         request_id = item.msg_id
         if request_id is None or match.ident is None:
             return
-        refusal = r.reply or Refusal(
-            code=r.code, message="Yêu cầu không hợp lệ", message_en=printable(r.detail, 80)
+        if reply is None and code == "internal_error":
+            reply = Refusal(
+                code=code,
+                message="Máy chủ gặp lỗi, chưa cấp được số",
+                message_en="server error: no number was issued",
+            )
+        refusal = reply or Refusal(
+            code=code, message="Yêu cầu không hợp lệ", message_en=printable(detail, 80)
         )
-        reply = TicketResponse(request_id=request_id, ok=False, refusal=refusal)
-        out.replies.append((self.topics.ticket_response(match.ident), reply.to_json()))
+        answer = TicketResponse(request_id=request_id, ok=False, refusal=refusal)
+        out.replies.append((self.topics.ticket_response(match.ident), answer.to_json()))
 
     def _as_rating(self, item: Inbound) -> RatingIn | None:
         """A validated rating from a rating topic (sender checked), or ``None``."""
@@ -570,32 +703,23 @@ class Gateway:
         if not fresh:
             return
         try:
-            with s.begin_nested():
-                results = apply_ratings(s, self.config, [r for _, r in fresh])
-                self._record_ratings(s, fresh, results, out)
+            self._store_ratings(s, fresh, out)
         except IntegrityError:
             # Another server process stored some of these meanwhile: go one at a time.
             for pair in fresh:
                 try:
-                    with s.begin_nested():
-                        results = apply_ratings(s, self.config, [pair[1]])
-                        self._record_ratings(s, [pair], results, out)
+                    self._store_ratings(s, [pair], out)
                 except IntegrityError:
                     self._reject(out, pair[0], "duplicate", "stored concurrently by another server")
 
-    def _record_ratings(
-        self,
-        s: Session,
-        pairs: list[tuple[Inbound, RatingIn]],
-        results: list[dict[str, Any] | RatingRefused],
-        out: _Outcome,
+    def _store_ratings(
+        self, s: Session, pairs: list[tuple[Inbound, RatingIn]], out: _Outcome
     ) -> None:
-        processed = []
-        for (item, r), result in zip(pairs, results, strict=True):
-            if isinstance(result, RatingRefused):
-                self._reject(out, item, result.code, result.detail)
-                continue
-            processed.append(
+        """Check and store ``pairs`` in one savepoint; ``out`` hears of them only once it
+        holds (a savepoint rolled back must leave no refusal or change behind)."""
+        with s.begin_nested():
+            results = apply_ratings(s, self.config, [r for _, r in pairs])
+            processed = [
                 {
                     "msg_id": r.rating.msg_id,
                     "kind": "rating",
@@ -603,12 +727,18 @@ class Gateway:
                     "received_at": item.received_at,
                     "response": None,
                 }
-            )
-            out.changes.stats.add(result["desk_id"])
-            out.changes.ratings.append(result["ticket_id"])
-            out.changes.desks.add(result["desk_id"])
-        if processed:
-            s.execute(insert(ProcessedMessageRow.__table__), processed)
+                for (item, r), result in zip(pairs, results, strict=True)
+                if not isinstance(result, RatingRefused)
+            ]
+            if processed:
+                s.execute(insert(ProcessedMessageRow.__table__), processed)
+        for (item, _), result in zip(pairs, results, strict=True):
+            if isinstance(result, RatingRefused):
+                self._reject(out, item, result.code, result.detail)
+            else:
+                out.changes.stats.add(result["desk_id"])
+                out.changes.ratings.append(result["ticket_id"])
+                out.changes.desks.add(result["desk_id"])
 
     def _device_row(self, s: Session, device_id: str) -> DeviceRow:
         if device_id not in self.config.device_by_id:
@@ -651,11 +781,20 @@ class Gateway:
         row.last_seen = item.received_at
         changes.devices.add(device_id)
 
-    def _reject(self, out: _Outcome, item: Inbound, code: str, detail: str) -> None:
-        """Record a refusal. Must never raise, whatever the payload holds."""
-        match = self.topics.parse(item.topic)
+    def _reject(
+        self,
+        out: _Outcome,
+        item: Inbound,
+        code: str,
+        detail: str,
+        *,
+        reply: Refusal | None = None,
+        answered: bool = False,
+    ) -> None:
+        """Record a refusal, and answer it if it is a ticket request (unless ``answered``).
+        Must never raise, whatever the payload holds."""
         msg_id = item.msg_id
-        device = match.ident if match and match.kind is not TopicKind.QUEUE else None
+        device = self._sender(item)
         try:
             rej = Rejected(
                 topic=printable(item.topic, 300),
@@ -676,6 +815,8 @@ class Gateway:
             )
         log.warning("refused message on %s: %s — %s", rej.topic, code, rej.detail)
         out.rejected.append(rej)
+        if not answered:
+            self._answer_refusal(out, item, code, rej.detail, reply)
 
     # ------------------------------------------------------------------ housekeeping
 

@@ -71,11 +71,12 @@ from tests.support.devices import (
 )
 from tests.support.http import act, login
 from tests.support.services import (
+    TOOL_PASSWORD,
     Broker,
     create_pg_database,
     sqlite_url,
-    start_amqtt,
     start_mosquitto,
+    tool_account,
 )
 from tests.support.sites import make_site
 
@@ -94,7 +95,7 @@ class Env:
     api: TestClient
     kiosk: MqttLink
     pad: MqttLink
-    #: The server's own broker account: reaches topics the ACL closes to devices.
+    #: An account with the server's rights: reaches topics the ACL closes to devices.
     injector: MqttLink
     rejected: Watcher
     replies: Watcher
@@ -126,11 +127,10 @@ class _CrashLog(logging.Handler):
             self.sink.append(record)
 
 
+# One broker: the one-box server runs Mosquitto with the same configuration.
 _COMBOS = [
     pytest.param(("mosquitto", "sqlite"), id="mosquitto-sqlite"),
-    pytest.param(("amqtt", "sqlite"), id="amqtt-sqlite"),
     pytest.param(("mosquitto", "postgres"), id="mosquitto-postgres", marks=pytest.mark.postgres),
-    pytest.param(("amqtt", "postgres"), id="amqtt-postgres", marks=pytest.mark.postgres),
 ]
 
 
@@ -148,9 +148,7 @@ def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             pg = create_pg_database()
             stack.callback(pg.drop)
             db_url = pg.url
-        broker = (
-            start_mosquitto(site, tmp / "mq") if broker_kind == "mosquitto" else start_amqtt(site)
-        )
+        broker = start_mosquitto(site, tmp / "mq")
         stack.callback(broker.stop)
         crashes: list[logging.LogRecord] = []
         handler = _CrashLog(crashes)
@@ -163,17 +161,20 @@ def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         root = site.topics.root
         rejected = Watcher(site, broker, f"{root}/server/rejected")
         stack.callback(rejected.stop)
-        replies = Watcher(site, broker, f"{root}/kiosk/+/ticket/response")
+        replies = Watcher(
+            site, broker, f"{root}/kiosk/+/ticket/response", tool_account(), TOOL_PASSWORD
+        )
         stack.callback(replies.stop)
         links = []
         for device in ("kiosk-1", "pad-q1"):
             link = device_link(site, broker, device, tmp)
             stack.callback(link.stop)
             links.append(started(link))
+        tool = tool_account()
         injector = MqttLink(
-            settings_for(broker, site, site.server.broker.username, broker.server_password),
+            settings_for(broker, site, tool, TOOL_PASSWORD),
             site.site.code,
-            site.server.broker.username,
+            tool,
             client_id="bad-input-injector",
             clean_session=True,
             announce_status=False,
@@ -708,6 +709,85 @@ def _topic_id_not_identifier(env: Env) -> Probe:
     return _injected(env, topic, _json(_envelope("kiosk-1", t, service="tp")), t)
 
 
+# --- out-of-range timestamps and numbers (issue 11: they lost whole batches) ----------
+
+#: Converting these to UTC or local time overflows (OverflowError in the server).
+FAR_FUTURE = "9999-12-31T23:59:59-14:00"
+FAR_PAST = "0001-01-01T00:00:00+14:00"
+#: Python's json.loads raises ValueError (not JSONDecodeError) past 4,300 digits.
+HUGE_NUMBER = "1" * 15_000
+
+
+def _with_raw(data: dict[str, Any], key: str, raw: str) -> bytes:
+    """``data`` as JSON with the raw JSON text ``raw`` (e.g. a huge number) at ``key``."""
+    return _json({**data, key: "@RAW@"}).replace(b'"@RAW@"', raw.encode())
+
+
+def _request_sent_far_future(env: Env) -> Probe:
+    t = _tok()
+    return _ticket_request(env, _req(env, t, sent_at=FAR_FUTURE), t, reply="invalid")
+
+
+def _request_huge_number(env: Env) -> Probe:
+    """The kiosk still gets its refusal: the msg_id is readable despite the number."""
+    t = _tok()
+    payload = _with_raw(_envelope("kiosk-1", t, service="tp"), "priority", HUGE_NUMBER)
+    return _ticket_request(env, payload, t, reply="invalid")
+
+
+def _request_sent_in_future(env: Env) -> Probe:
+    """A kiosk clock 10 min ahead: refused like a rating is (``sent_in_future``)."""
+    t = _tok()
+    sent = (_now() + timedelta(minutes=10)).isoformat()
+    return _ticket_request(env, _req(env, t, sent_at=sent), t, reply="sent_in_future")
+
+
+def _kiosk_rating_sent_at(env: Env, sent_at: str) -> Probe:
+    """A "rate a visit" by number without a day: the server takes the day from sent_at."""
+    t = _tok()
+    data = _envelope("kiosk-1", t, number="A001", level="satisfied", sent_at=sent_at)
+    return _kiosk_rating(env, _json(data), t)
+
+
+def _kiosk_rating_far_future(env: Env) -> Probe:
+    return _kiosk_rating_sent_at(env, FAR_FUTURE)
+
+
+def _kiosk_rating_far_past(env: Env) -> Probe:
+    return _kiosk_rating_sent_at(env, FAR_PAST)
+
+
+def _pad_rating_far_past(env: Env) -> Probe:
+    ticket = _done(env, "q1")
+    t = _tok()
+    return _pad_rating(env, _rating_json(ticket.ticket_id, t, sent_at=FAR_PAST), t)
+
+
+def _pad_rating_huge_number(env: Env) -> Probe:
+    t = _tok()
+    data = _envelope("pad-q1", t, ticket_id=str(uuid.uuid4()), level="satisfied")
+    return _pad_rating(env, _with_raw(data, "praised", f"[{HUGE_NUMBER}]"), t)
+
+
+def _health_huge_number(env: Env) -> Probe:
+    probe = _health(env, _tok())
+    data = json.loads(probe.payload)
+    probe.payload = _with_raw(data, "outbox_depth", HUGE_NUMBER)
+    return probe
+
+
+def _offline_far_day(env: Env) -> Probe:
+    probe = _offline(env, f"A{_reserve_first(env, 'kiosk-1')}")
+    probe.payload = _json({**json.loads(probe.payload), "day": "9999-12-31"})
+    return probe
+
+
+def _status_far_since(env: Env) -> Probe:
+    msg = DeviceStatus(device_id="kiosk-1", state="online", boot_id=uuid.uuid4(), since=_now())
+    payload = _json({**json.loads(msg.to_json()), "since": FAR_PAST})
+    return Probe(env.kiosk, env.topics.device_status("kiosk-1"), payload, str(msg.boot_id))
+
+
 # --- inputs that make the refusal itself fail (see the module report) ------------------
 
 
@@ -785,6 +865,16 @@ CASES = [
     Case("acl_bypass_pad_as_kiosk", "wrong_device_kind", _pad_as_kiosk),
     Case("acl_bypass_unknown_desk", "unknown_desk", _unknown_desk),
     Case("acl_bypass_topic_id_not_identifier", "unknown_topic", _topic_id_not_identifier),
+    Case("request_sent_at_year_9999", "invalid", _request_sent_far_future),
+    Case("request_15000_digit_number", "invalid", _request_huge_number),
+    Case("request_sent_in_future", "sent_in_future", _request_sent_in_future),
+    Case("kiosk_rating_sent_at_year_9999", "invalid", _kiosk_rating_far_future),
+    Case("kiosk_rating_sent_at_year_1", "invalid", _kiosk_rating_far_past),
+    Case("rating_sent_at_year_1", "invalid", _pad_rating_far_past),
+    Case("rating_15000_digit_number", "invalid", _pad_rating_huge_number),
+    Case("health_15000_digit_number", "invalid", _health_huge_number),
+    Case("offline_ticket_day_9999", "invalid", _offline_far_day),
+    Case("status_since_year_1", "invalid", _status_far_since),
     # Last: today these crash the gateway's batch instead of being refused.
     Case("control_char_in_field_name", "invalid", _control_char_in_field_name),
     Case("nfc_expanding_garbage", "bad_json", _nfc_expanding_garbage),
@@ -856,6 +946,10 @@ def test_bad_input_is_refused_recorded_and_reported(env: Env, case: Case) -> Non
             rows = list(s.scalars(q))
         assert [r.reason for r in rows] == [case.reason]
         assert rows[0].detail == report["detail"]
+        # Recorded against the device that sent it: for a desk's rating, its pad.
+        assert rows[0].device_id == report["device_id"]
+        if probe.topic == env.topics.desk_rating("q1"):
+            assert report["device_id"] == "pad-q1", report
 
         if probe.reply == "original":
             reply = _await_reply(env, probe)
