@@ -10,7 +10,7 @@ against the raw pipe. Two modes:
 * ``live`` — the consumer is connected and 50 pads publish N ratings as fast as they
   can; the clock runs from the first publish until the consumer has them all.
 
-Run:  .venv/bin/python -m bench.ingest [--ratings 5000] [--broker mosquitto|amqtt]
+Run:  .venv/bin/python -m bench.ingest [--ratings 5000]
                                        [--db sqlite|postgres] [--mode drain|live|both]
 """
 
@@ -41,10 +41,11 @@ from server.runtime import ServerRuntime
 from tests.support.devices import now
 from tests.support.seed import seed_done_tickets
 from tests.support.services import (
+    TOOL_ACCOUNTS,
+    TOOL_PASSWORD,
     Broker,
     create_pg_database,
     sqlite_url,
-    start_amqtt,
     start_mosquitto,
 )
 from tests.support.sites import SERVER_PASSWORD, device_password, make_site
@@ -65,8 +66,9 @@ class Counter:
             clean_session=False,
             protocol=mqtt.MQTTv311,
         )
-        # The server's account: the only one allowed to read every desk's ratings.
-        c.username_pw_set("server", SERVER_PASSWORD)
+        # A test-tool account with the server's rights (the broker keeps one connection
+        # per account, so not the server's own): it may read every desk's ratings.
+        c.username_pw_set(TOOL_ACCOUNTS[-1], TOOL_PASSWORD)
         self.filter = f"{site.topics.root}/desk/+/rating"
         c.on_connect = lambda cl, u, f, rc, p: cl.subscribe(self.filter, qos=1)
         c.on_message = self._on
@@ -121,8 +123,7 @@ def _publisher(
     for info in infos:
         info.wait_for_publish(120)
     done.set()
-    # Stay connected a while, as pads do in the field: amqtt 0.12 drops messages it has
-    # acknowledged but not yet delivered when their publisher disconnects.
+    # Stay connected a while, as pads do in the field.
     time.sleep(3)
     for c in pads:
         c.disconnect()
@@ -150,7 +151,8 @@ class Publishers:
 
 
 def forget_session(broker: Broker, client_id: str) -> None:
-    """Drop a persistent session, so later phases' messages are not queued for it."""
+    """Drop the server account's persistent session (the broker uses the account as the
+    client id), so later phases' messages are not queued for it."""
     c = mqtt.Client(
         CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True, protocol=mqtt.MQTTv311
     )
@@ -178,7 +180,7 @@ def wait_until(cond: Callable[[], bool], timeout: float = 600) -> None:
 def run(n: int, broker_kind: str, db_kind: str, mode: str) -> dict[str, float]:
     site = make_site(desks=PADS)
     tmp = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
-    broker = start_mosquitto(site, tmp / "mq") if broker_kind == "mosquitto" else start_amqtt(site)
+    broker = start_mosquitto(site, tmp / "mq")
     pg = create_pg_database() if db_kind == "postgres" else None
     url = pg.url if pg else sqlite_url(tmp)
     db = Database(url)
@@ -195,7 +197,6 @@ def run(n: int, broker_kind: str, db_kind: str, mode: str) -> dict[str, float]:
             broker_port=broker.port,
             mqtt_password=SERVER_PASSWORD,
             migrate=False,
-            ack_after_commit=broker_kind == "mosquitto",  # as the server does (runtime.py)
         )
 
     offset = 0
@@ -242,7 +243,7 @@ def run(n: int, broker_kind: str, db_kind: str, mode: str) -> dict[str, float]:
             srv = time.perf_counter() - t0
             rejected = rt.gateway.health.rejected
             rt.stop()
-            forget_session(broker, "motcua-server-" + site.site.code)
+            forget_session(broker, site.server.broker.username)
             offset += n // PADS
             results[f"{m}_raw_per_s"] = n / raw
             results[f"{m}_server_per_s"] = n / srv
@@ -262,7 +263,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--ratings", type=int, default=5000)
-    ap.add_argument("--broker", choices=["mosquitto", "amqtt"], default="mosquitto")
+    # One broker now: the one-box server runs the same Mosquitto configuration.
+    ap.add_argument("--broker", choices=["mosquitto"], default="mosquitto")
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--mode", choices=["drain", "live", "both"], default="both")
     args = ap.parse_args()

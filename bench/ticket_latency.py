@@ -7,7 +7,7 @@ client answering on the response topic without touching a database), so the figu
 shows what the server's work adds.
 
 Run:  .venv/bin/python -m bench.ticket_latency [--kiosks 20] [--requests 50]
-          [--broker mosquitto|amqtt] [--db sqlite|postgres] [--interval SECONDS]
+          [--db sqlite|postgres] [--interval SECONDS]
 
 Back to back (the default) saturates the server: 20 kiosks each asking again the moment
 they are answered. ``--interval 0.2`` is still 100 numbers a second in total, far above
@@ -37,11 +37,12 @@ from server.config import SiteConfig
 from server.runtime import ServerRuntime
 from tests.support.devices import device_link, request_ticket, started
 from tests.support.services import (
+    TOOL_PASSWORD,
     Broker,
     create_pg_database,
     sqlite_url,
-    start_amqtt,
     start_mosquitto,
+    tool_account,
 )
 from tests.support.sites import SERVER_PASSWORD, make_site
 
@@ -55,7 +56,7 @@ def echo_server(broker: Broker, site: SiteConfig) -> mqtt.Client:
     """Answers every ticket request at once with a canned reply: the bare pipe."""
     root = site.topics.root
     c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-echo", protocol=mqtt.MQTTv311)
-    c.username_pw_set("server", SERVER_PASSWORD)
+    c.username_pw_set(tool_account(), TOOL_PASSWORD)  # the server's rights, its own account
     ready = threading.Event()
 
     def on_message(client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
@@ -136,7 +137,8 @@ def main() -> None:
     )
     ap.add_argument("--kiosks", type=int, default=20)
     ap.add_argument("--requests", type=int, default=50)
-    ap.add_argument("--broker", choices=["mosquitto", "amqtt"], default="mosquitto")
+    # One broker now: the one-box server runs the same Mosquitto configuration.
+    ap.add_argument("--broker", choices=["mosquitto"], default="mosquitto")
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument(
         "--interval",
@@ -148,7 +150,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     site = make_site(kiosks=args.kiosks)
     tmp = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
-    broker = start_mosquitto(site, tmp / "mq") if args.broker == "mosquitto" else start_amqtt(site)
+    broker = start_mosquitto(site, tmp / "mq")
     pg = create_pg_database() if args.db == "postgres" else None
     url = pg.url if pg else sqlite_url(tmp)
     rows = []
@@ -163,7 +165,6 @@ def main() -> None:
             embedded_broker=False,
             broker_port=broker.port,
             mqtt_password=SERVER_PASSWORD,
-            ack_after_commit=args.broker == "mosquitto",  # as the server does (runtime.py)
         )
         rt.start()
         rt.wait_ready()

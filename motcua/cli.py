@@ -39,9 +39,17 @@ def _setup_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("amqtt").setLevel(logging.WARNING)
-    logging.getLogger("transitions").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _private(database_url: str | None = None) -> None:
+    """Files made from here on (database, -wal/-shm, voice cache, demo secrets) are
+    readable by this user only; so is the SQLite database at ``database_url``, if any."""
+    from server.files import private_umask, restrict_sqlite
+
+    private_umask()
+    if database_url:
+        restrict_sqlite(database_url)
 
 
 def _load(config: Path):
@@ -76,6 +84,7 @@ def server(
         return
     from server.serve import serve
 
+    _private()
     serve(cfg, database_url=database_url, http_port=http_port, broker_port=broker_port)
 
 
@@ -91,9 +100,10 @@ def demo(
     ] = True,
     log_level: str = "info",
 ) -> None:
-    """Chạy bản trình diễn / run the demo: server + embedded broker + SQLite, and with a
+    """Chạy bản trình diễn / run the demo: server + its Mosquitto + SQLite, and with a
     display a kiosk window printing to a virtual printer."""
     _setup_logging(log_level)
+    _private()
     from server.demo import run_demo
 
     on_ready = None
@@ -116,6 +126,7 @@ def db_upgrade(
     from server.db.migrate import current_revision, upgrade
 
     url = database_url or _load(config).database_url()
+    _private(url)
     db = Database(url)
     upgrade(db)
     typer.echo(f"cơ sở dữ liệu ở phiên bản / database at revision {current_revision(db)}")
@@ -125,8 +136,12 @@ def db_upgrade(
 def broker_write(
     out: Annotated[Path, typer.Option(help="Thư mục ghi / output folder")],
     config: ConfigOpt = Path("config/site.yaml"),
-    bind: str = "0.0.0.0",
-    port: int = 1883,
+    bind: Annotated[
+        str | None, typer.Option(help="Địa chỉ lắng nghe / listen address (default: the YAML's)")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Cổng MQTT / MQTT port (default: the YAML's)")
+    ] = None,
 ) -> None:
     """Ghi mosquitto.conf, passwd, acl / write Mosquitto's files from the site YAML."""
     from server.broker_config import write_mosquitto
@@ -171,6 +186,7 @@ def _account_change(config: Path, change: Callable[[Any, Any], T]) -> tuple[T, A
     from server.users import UserError
 
     cfg = _load(config)
+    _private(cfg.database_url())
     db = Database(cfg.database_url())
     try:
         upgrade(db)

@@ -102,6 +102,7 @@ class MqttLink:
         max_inflight: int = 100,
         confirm: Literal["receipt", "puback"] = "receipt",
         resend_after_s: float = 30.0,
+        announce_after_subscribe: bool = False,
     ) -> None:
         self.settings = settings
         self.device_id = device_id
@@ -121,6 +122,13 @@ class MqttLink:
         self._replies: dict[str, Future[bytes]] = {}
         self._reply_topics: set[str] = set()
         self._on_connect_hooks: list[Callable[[], None]] = []
+        self._on_disconnect_hooks: list[Callable[[str], None]] = []
+        #: Announce ``online`` only once every subscription is acknowledged, so retained
+        #: messages on our subscriptions (the server's previous status) arrive first.
+        self._announce_after_subscribe = announce_after_subscribe
+        self._announce_due = False
+        #: Set to keep the link from announcing itself again (it is giving up).
+        self.silenced = False
         self._last_server_boot: str | None = None
         #: Set while the retained ``server/status`` says the server is online.
         self.server_online = threading.Event()
@@ -179,7 +187,7 @@ class MqttLink:
     def stop(self, *, announce_offline: bool = True) -> None:
         """Disconnect cleanly (publishing ``offline`` first) and stop the threads."""
         self._stopping = True
-        if announce_offline and self._announce and self.connected.is_set():
+        if announce_offline and self._announce and not self.silenced and self.connected.is_set():
             info = self.client.publish(
                 self._status_topic, self._status_payload("offline"), qos=1, retain=True
             )
@@ -201,6 +209,26 @@ class MqttLink:
     def on_connected(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` (on paho's thread: hand work off only) after each (re)connect."""
         self._on_connect_hooks.append(hook)
+
+    def on_disconnected(self, hook: Callable[[str], None]) -> None:
+        """Run ``hook(reason)`` (on paho's thread: hand work off only) after each loss of
+        the connection that was not asked for."""
+        self._on_disconnect_hooks.append(hook)
+
+    def resubscribe(self) -> None:
+        """Send every subscription again (the broker may have lost them)."""
+        if not self.connected.is_set():
+            return
+        self._subs_ready.clear()
+        for topic_filter, (qos, _h) in list(self._subs.items()):
+            rc, mid = self.client.subscribe(topic_filter, qos)
+            if rc == mqtt.MQTT_ERR_SUCCESS:
+                self._track_sub(mid)
+
+    def _announce_online(self, client: mqtt.Client) -> None:
+        self._announce_due = False
+        if self._announce and not self.silenced:
+            client.publish(self._status_topic, self._status_payload("online"), qos=1, retain=True)
 
     # ------------------------------------------------------------------ publishing
 
@@ -342,6 +370,8 @@ class MqttLink:
             self._pending_subs.add(mid)
         if not self._pending_subs:
             self._subs_ready.set()
+            if self._announce_due:
+                self._announce_online(self.client)
 
     def ack(self, message: mqtt.MQTTMessage) -> None:
         """Acknowledge a message received with ``manual_ack`` (after it is committed)."""
@@ -421,8 +451,10 @@ class MqttLink:
             "MQTT connected to %s:%s as %s", self.settings.host, self.settings.port, self.device_id
         )
         self.connected.set()
-        if self._announce:
-            client.publish(self._status_topic, self._status_payload("online"), qos=1, retain=True)
+        if self._announce_after_subscribe and self._subs:
+            self._announce_due = True
+        else:
+            self._announce_online(client)
         self._pending_subs.clear()
         if self._subs:
             self._subs_ready.clear()
@@ -450,14 +482,22 @@ class MqttLink:
             self._early_subacks.add(mid)
         if not self._pending_subs:
             self._subs_ready.set()
+            if self._announce_due:
+                self._announce_online(client)
 
     def _on_disconnect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
     ) -> None:
         self.connected.clear()
         self._subs_ready.clear()
+        self._announce_due = False
         if not self._stopping:
             log.warning("MQTT connection lost (%s); reconnecting with back-off", reason)
+            for hook in self._on_disconnect_hooks:
+                try:
+                    hook(str(reason))
+                except Exception:
+                    log.exception("on-disconnect hook failed")
 
     def _on_publish(
         self, client: mqtt.Client, userdata: Any, mid: int, reason: Any, properties: Any

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -46,6 +47,26 @@ from protocol.text import (
 
 #: Largest payload the server reads; anything bigger is refused before parsing.
 MAX_PAYLOAD_BYTES = 16 * 1024
+#: Longest integer a device may send (no field needs more; json's int() refuses > 4,300).
+MAX_INT_DIGITS = 20
+#: Years a device's timestamps and days must fall in: far enough from datetime's limits
+#: that converting them to UTC or to local time cannot overflow (issue 11: a sent_at of
+#: 9999-12-31T23:59:59-14:00 raised OverflowError in the server and lost a whole batch).
+YEARS = (2000, 2100)
+
+_D = TypeVar("_D", bound=date)
+
+
+def _sane_year(value: _D) -> _D:
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValueError(f"the year must be between {YEARS[0]} and {YEARS[1]}")
+    return value
+
+
+#: A device's timestamp: with a UTC offset, within `YEARS`.
+Timestamp = Annotated[AwareDatetime, AfterValidator(_sane_year)]
+#: A device's local day, within `YEARS`.
+Day = Annotated[date, AfterValidator(_sane_year)]
 
 
 class PrinterState(StrEnum):
@@ -83,7 +104,7 @@ class Event(_Strict):
     schema_version: Literal[1] = Field(default=SCHEMA_VERSION, alias="schema")
     msg_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     device_id: Identifier
-    sent_at: AwareDatetime
+    sent_at: Timestamp
 
 
 class TicketRequest(Event):
@@ -138,7 +159,7 @@ class VisitRating(_RatingBody):
     ticket_id: uuid.UUID | None = None
     number: TicketNumber | None = None
     #: Local day the ticket was issued; defaults to the day the rating was sent.
-    day: date | None = None
+    day: Day | None = None
 
     @model_validator(mode="after")
     def _one_reference(self) -> Self:
@@ -154,8 +175,8 @@ class OfflineTicket(Event):
     number: TicketNumber
     service: ServiceCode
     priority: Identifier | None = None
-    issued_at: AwareDatetime
-    day: date
+    issued_at: Timestamp
+    day: Day
 
 
 class DeviceHealth(Event):
@@ -176,7 +197,7 @@ class DeviceStatus(_Strict):
     state: Literal["online", "offline"]
     #: Changes at every process start, so a stale Last Will from an old session is ignored.
     boot_id: uuid.UUID
-    since: AwareDatetime
+    since: Timestamp
 
 
 # --------------------------------------------------------------------------- server
@@ -349,6 +370,17 @@ class ServerStatus(ServerMessage):
     boot_id: uuid.UUID
     version: Text40
     since: AwareDatetime
+    #: Which process this is, so a second server started by mistake can name the first.
+    host: Text40 = ""
+    pid: NonNegative | None = None
+
+
+class ServerHeartbeat(ServerMessage):
+    """``server/heartbeat``: the server's message to itself, every few seconds; its echo
+    proves the broker still delivers to the server's subscriptions."""
+
+    boot_id: uuid.UUID
+    sent_at: AwareDatetime
 
 
 class Receipt(ServerMessage):
@@ -398,6 +430,12 @@ def describe_errors(err: ValidationError, limit: int = 4) -> str:
     return "; ".join(parts)
 
 
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise InvalidMessage("invalid", f"a number has more than {MAX_INT_DIGITS} digits")
+    return int(digits)
+
+
 def decode(model: type[M], payload: bytes) -> M:
     """Validate an inbound payload, turning every failure into an `InvalidMessage`."""
     if len(payload) > MAX_PAYLOAD_BYTES:
@@ -411,7 +449,7 @@ def decode(model: type[M], payload: bytes) -> M:
     except UnicodeDecodeError as e:
         raise InvalidMessage("bad_utf8", f"not UTF-8 at byte {e.start}") from None
     try:
-        data: Any = json.loads(text)
+        data: Any = json.loads(text, parse_int=_bounded_int)
     except json.JSONDecodeError as e:
         raise InvalidMessage("bad_json", f"not JSON: {e.msg} at {e.pos}") from None
     except RecursionError:

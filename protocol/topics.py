@@ -30,6 +30,7 @@ class TopicKind(StrEnum):
     DEVICE_RECEIPT = "device_receipt"
     SERVER_STATUS = "server_status"
     SERVER_REJECTED = "server_rejected"
+    SERVER_HEARTBEAT = "server_heartbeat"
 
 
 # (kind, pattern after the root, name of the id captured)
@@ -49,6 +50,7 @@ _PATTERNS: tuple[tuple[TopicKind, str, str | None], ...] = (
     (TopicKind.DEVICE_RECEIPT, rf"device/({_ID})/receipt", "device_id"),
     (TopicKind.SERVER_STATUS, r"server/status", None),
     (TopicKind.SERVER_REJECTED, r"server/rejected", None),
+    (TopicKind.SERVER_HEARTBEAT, r"server/heartbeat", None),
 )
 _COMPILED = tuple((kind, re.compile(f"^{pat}$"), name) for kind, pat, name in _PATTERNS)
 
@@ -124,6 +126,10 @@ class Topics:
 
     def server_rejected(self) -> str:
         return self._t("server", "rejected")
+
+    def server_heartbeat(self) -> str:
+        """The server's message to itself: proves its subscriptions still work."""
+        return self._t("server", "heartbeat")
 
     def server_inbound_filters(self) -> list[str]:
         """Everything the server consumes."""

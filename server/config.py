@@ -6,6 +6,7 @@ the field and the problem (see `load_site_config`).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import date
 from functools import cached_property
@@ -169,15 +170,35 @@ class OfflineSettings(_Model):
 class HttpSettings(_Model):
     host: str = "0.0.0.0"
     port: int = Field(default=8080, ge=1, le=65535)
+    #: Reverse proxies (addresses or networks, e.g. 127.0.0.1, 10.0.0.0/24) whose
+    #: X-Forwarded-For / X-Forwarded-Proto are believed. Empty: the headers are ignored,
+    #: so a client cannot pick the address the log-in rate limit counts.
+    trusted_proxies: list[str] = Field(default_factory=list, max_length=100)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, v: list[str]) -> list[str]:
+        out = []
+        for item in v:
+            try:
+                out.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network (e.g. 127.0.0.1, 10.0.0.0/24)"
+                ) from None
+        return out
 
 
 class BrokerPlacement(_Model):
     """Where the server finds its broker."""
 
-    #: ``true``: run the embedded broker (amqtt) in the server process.
+    #: ``true``: the server starts and supervises its own Mosquitto (the one-box broker,
+    #: files in ``data_dir/broker``); ``false``: connect to a Mosquitto/EMQX run apart.
     embedded: bool = True
-    #: Address the embedded broker binds to (the LAN address, or 0.0.0.0).
+    #: Address the one-box broker listens on (the LAN address, or 0.0.0.0).
     bind: str = "0.0.0.0"
+    #: The one-box broker's binary (default: ``mosquitto`` on PATH or in /usr/sbin).
+    mosquitto: Path | None = None
     #: Where the server connects (the embedded broker or an external Mosquitto/EMQX).
     host: str = "127.0.0.1"
     port: int = Field(default=1883, ge=1, le=65535)

@@ -1,138 +1,102 @@
-"""The embedded MQTT broker (amqtt, MQTT 3.1.1) for the one-box deployment.
+"""The one-box broker: a Mosquitto the server starts, watches and stops itself.
 
-amqtt's defaults listen on 0.0.0.0 with anonymous access; here it binds the configured
-address, requires every device's password (the same ``$7$`` hashes Mosquitto uses),
-and enforces the per-device ACLs of `server.acl`. The server itself logs in with a
-random password made at each start, so the one-box setup needs no server secret.
+The single-PC office must be as safe as the production set-up, so it runs the same
+broker with the same generated configuration (`server.broker_config`): per-device
+passwords and ACLs, one connection per account, a packet size limit, persistence. The
+server writes the files into ``data_dir/broker`` (0700, files 0600), with a fresh random
+password for its own account at every start, so the one-box site needs no server secret.
+
+Supervision: Mosquitto runs as a child process. If it exits on its own it is started
+again (back-off 1 s … 30 s) and the restarts are reported in ``/api/health``. It dies
+with the server, even on ``kill -9`` (Linux ``PR_SET_PDEATHSIG``), so a new server start
+never finds the port held by an orphan. Its log lines go to the server's log.
+
+Earlier versions embedded amqtt, a Python broker, in the server process. It fell to a
+client-id takeover before authentication, Last Wills that skipped the ACL, retained
+messages sent to clients that never subscribed, idle-socket and packet-size floods;
+those live in amqtt's connection handling, out of reach of its plugin API, so it was
+replaced rather than patched (docs/architecture.md, "The broker").
 """
 
 from __future__ import annotations
 
-import asyncio
+import collections
+import contextlib
+import ctypes
 import logging
+import os
+import resource
 import secrets
+import shutil
+import signal
+import subprocess
 import threading
-import uuid
+import time
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 
-from amqtt.broker import Broker
-from amqtt.contexts import Action, BaseContext
-from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
-from amqtt.session import Session
-
-from server.acl import Rule, may_publish, may_receive, may_subscribe, rules_for
+from server.broker_config import MosquittoFiles, write_mosquitto
 from server.config import SiteConfig
-from server.passwords import verify_device_password
+from server.passwords import hash_device_password
 
 log = logging.getLogger(__name__)
+broker_log = logging.getLogger("motcua.mosquitto")
+
+#: Where Debian and Ubuntu put the binary; /usr/sbin is not on a normal user's PATH.
+SEARCH_PATH = ("/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin")
+RESTART_MAX_S = 30.0
+
+INSTALL_HINT = (
+    "không tìm thấy Mosquitto / Mosquitto is not installed: the one-box server runs its "
+    "own Mosquitto broker. Install it with `sudo apt-get install mosquitto` "
+    "(the package's own service is not needed: `sudo systemctl disable --now mosquitto`), "
+    "or set server.broker.mosquitto to the binary's path"
+)
 
 
-@dataclass
-class _Accounts:
-    hashes: dict[str, str]
-    plain: dict[str, str]
-    rules: dict[str, list[Rule]]
-
-    def check(self, username: str | None, password: str | None) -> bool:
-        if not username or password is None:
-            return False
-        if username in self.plain:
-            return secrets.compare_digest(self.plain[username], password)
-        stored = self.hashes.get(username)
-        return stored is not None and verify_device_password(password, stored)
+class BrokerError(RuntimeError):
+    """The one-box broker cannot run; the message says why and what to do."""
 
 
-class _SnapshotDict(dict[str, Any]):
-    """amqtt 0.12 walks its subscription table across ``await``s (broadcast, retained
-    messages on connect); a client subscribing or leaving meanwhile changes the dict,
-    the walk raises RuntimeError and the message is lost for every subscriber after the
-    publisher was already acknowledged. Iterating a snapshot keeps delivery whole."""
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(list(super().keys()))
-
-    def keys(self):  # type: ignore[no-untyped-def, override]
-        return list(super().keys())
-
-    def items(self):  # type: ignore[no-untyped-def, override]
-        return list(super().items())
+def find_mosquitto(configured: Path | None = None) -> Path:
+    if configured is not None:
+        if not os.access(configured, os.X_OK):
+            raise BrokerError(f"server.broker.mosquitto: {configured} is not an executable")
+        return configured
+    found = shutil.which("mosquitto") or shutil.which(
+        "mosquitto", path=os.pathsep.join(SEARCH_PATH)
+    )
+    if found is None:
+        raise BrokerError(INSTALL_HINT)
+    return Path(found)
 
 
-class _TrackingBroker(Broker):
-    """amqtt's broker, remembering client connections so `EmbeddedBroker.stop` can drop
-    them; amqtt keeps no list of its own."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.client_writers: set[asyncio.StreamWriter] = set()
-
-    async def stream_connected(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listener_name: str
-    ) -> None:
-        self.client_writers.add(writer)
-        try:
-            await super().stream_connected(reader, writer, listener_name)
-        finally:
-            self.client_writers.discard(writer)
+def _child_setup() -> None:
+    """In the child, before exec: die with the server, and allow many sockets (a flood of
+    idle connections must not use up the open-file limit)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    with contextlib.suppress(ValueError, OSError):
+        _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    os.setsid()  # a Ctrl-C in the terminal goes to the server, which stops the broker
 
 
-#: Plugin configs can only carry plain data, so plugins find their accounts here by key.
-_REGISTRY: dict[str, _Accounts] = {}
+def _level(text: str) -> int:
+    """Mosquitto's lines at our levels: problems are warnings, connections are news,
+    its periodic "Saving in-memory database" is noise."""
+    if "rror" in text or "arning" in text:
+        return logging.WARNING
+    if text.startswith(("Saving in-memory", "Opening ", "Config loaded", "mosquitto version")):
+        return logging.DEBUG
+    return logging.INFO
 
 
-class DeviceAuthPlugin(BaseAuthPlugin):
-    """Username + password per device; no anonymous access."""
-
-    @dataclass
-    class Config:
-        registry_key: str = ""
-
-    def __init__(self, context: BaseContext) -> None:
-        super().__init__(context)
-        self._accounts = _REGISTRY[self.config.registry_key]
-
-    async def authenticate(self, *, session: Session) -> bool:
-        ok = self._accounts.check(session.username, session.password)
-        if not ok:
-            log.warning(
-                "broker: refused connection of client %r (user %r)",
-                session.client_id,
-                session.username,
-            )
-        return ok
-
-
-class DeviceAclPlugin(BaseTopicPlugin):
-    """Per-device publish/subscribe rules (see `server.acl`)."""
-
-    @dataclass
-    class Config:
-        registry_key: str = ""
-
-    def __init__(self, context: BaseContext) -> None:
-        super().__init__(context)
-        self._accounts = _REGISTRY[self.config.registry_key]
-
-    async def topic_filtering(
-        self,
-        *,
-        session: Session | None = None,
-        topic: str | None = None,
-        action: Action | None = None,
-    ) -> bool:
-        if session is None or topic is None or not session.username:
-            return False
-        rules = self._accounts.rules.get(session.username, [])
-        if action == Action.PUBLISH:
-            allowed = may_publish(rules, topic)
-        elif action == Action.SUBSCRIBE:
-            allowed = may_subscribe(rules, topic)
-        else:
-            allowed = may_receive(rules, topic)
-        if not allowed and action != Action.RECEIVE:
-            log.warning("broker: %s denied to %r on %s", action, session.username, topic)
-        return allowed
+def _run_as() -> str | None:
+    """Started as root, Mosquitto would switch to the ``mosquitto`` user, who cannot
+    read the server's private files: keep the server's own user."""
+    return "root" if os.geteuid() == 0 else None
 
 
 @dataclass
@@ -140,106 +104,155 @@ class EmbeddedBroker:
     config: SiteConfig
     bind: str
     port: int
+    data_dir: Path = field(default_factory=lambda: Path("var"))
     server_password: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    mosquitto: Path | None = None
 
     def __post_init__(self) -> None:
-        self._key = uuid.uuid4().hex
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._broker: _TrackingBroker | None = None
-        self._started = threading.Event()
-        self._error: BaseException | None = None
+        self.dir = self.data_dir / "broker"
+        self.files: MosquittoFiles | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+        self.last_exit: str | None = None
+        self._tail: collections.deque[str] = collections.deque(maxlen=40)
+        self._stopping = threading.Event()
+        self._running = threading.Event()
+        self._lock = threading.Lock()
+        self._watcher: threading.Thread | None = None
 
-    def _accounts(self) -> _Accounts:
-        cfg = self.config
-        users = [cfg.server.broker.username, *(d.id for d in cfg.devices)]
-        hashes = {d.id: d.password_hash for d in cfg.devices}
-        if cfg.server.broker.password_hash:
-            hashes[cfg.server.broker.username] = cfg.server.broker.password_hash
-        plain = {cfg.server.broker.username: self.server_password}
-        return _Accounts(hashes, plain, {u: rules_for(cfg, u) for u in users})
-
-    def _broker_config(self) -> dict[str, Any]:
-        return {
-            "listeners": {
-                "default": {
-                    "type": "tcp",
-                    "bind": f"{self.bind}:{self.port}",
-                    "max_connections": 500,
-                }
-            },
-            "timeout_disconnect_delay": 0,
-            "plugins": {
-                f"{__name__}.DeviceAuthPlugin": {"registry_key": self._key},
-                f"{__name__}.DeviceAclPlugin": {"registry_key": self._key},
-            },
-        }
+    # ------------------------------------------------------------------ lifecycle
 
     def start(self, timeout: float = 15.0) -> None:
-        _REGISTRY[self._key] = self._accounts()
-        self._thread = threading.Thread(target=self._run, name="embedded-broker", daemon=True)
-        self._thread.start()
-        if not self._started.wait(timeout):
-            raise RuntimeError("embedded broker did not start in time")
-        if self._error is not None:
-            raise RuntimeError(
-                f"embedded broker failed to start on {self.bind}:{self.port}: {self._error}"
-            )
-        log.info("embedded MQTT broker listening on %s:%s", self.bind, self.port)
-
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
+        """Write the files, start Mosquitto and wait until it accepts connections."""
+        binary = find_mosquitto(self.mosquitto)
+        self.files = write_mosquitto(
+            self.config,
+            self.dir,
+            bind=self.bind,
+            port=self.port,
+            server_hash=hash_device_password(self.server_password),
+            run_as=_run_as(),
+            private=True,
+        )
+        self._spawn(binary)
         try:
-            self._broker = _TrackingBroker(self._broker_config(), loop=loop)
-            self._broker._subscriptions = _SnapshotDict()  # see _SnapshotDict
-            loop.run_until_complete(self._broker.start())
-        except BaseException as e:  # reported to the starting thread
-            self._error = e
-            self._started.set()
-            loop.close()
-            return
-        self._started.set()
-        try:
-            loop.run_forever()
-        finally:
-            loop.close()
+            self._wait_listening(timeout)
+        except BrokerError:
+            self._kill()
+            raise
+        self._watcher = threading.Thread(
+            target=self._watch, args=(binary,), name="mosquitto-watch", daemon=True
+        )
+        self._watcher.start()
+        log.info("Mosquitto (one-box broker) listening on %s:%s", self.bind, self.port)
 
-    def stop(self) -> None:
-        """Stop within a few seconds, even on a busy broker.
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        with self._lock:
+            proc = self.proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout)
+        if self._watcher is not None:
+            self._watcher.join(timeout)
 
-        amqtt's own shutdown can hang: on Python 3.11 a client reader waiting in
-        ``asyncio.wait_for`` may swallow the cancel that arrives with a packet. So first
-        close the listeners (nobody reconnects to a broker going away), abort every client
-        connection (devices notice the drop at once), then shut down with a bound,
-        cancelling again whatever is still running.
-        """
-        loop, broker = self._loop, self._broker
-        if loop is None or broker is None or not loop.is_running():
-            return
+    def _kill(self) -> None:
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
 
-        async def shutdown() -> None:
-            for server in list(broker._servers.values()):
-                await server.close_instance()
-            for writer in list(broker.client_writers):
-                writer.transport.abort()
-            task = asyncio.ensure_future(broker.shutdown())
-            for _ in range(10):
-                await asyncio.wait({task}, timeout=0.5)
-                if task.done():
-                    break
-                for t in asyncio.all_tasks():
-                    if t is not task and t is not asyncio.current_task():
-                        t.cancel()
-            if not task.done():
-                task.cancel()
+    @property
+    def running(self) -> bool:
+        proc = self.proc
+        return proc is not None and proc.poll() is None
 
-        try:
-            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=15)
-        except Exception:
-            log.exception("embedded broker shutdown incomplete")
-        loop.call_soon_threadsafe(loop.stop)
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        _REGISTRY.pop(self._key, None)
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    # ------------------------------------------------------------------ internals
+
+    def _spawn(self, binary: Path) -> None:
+        assert self.files is not None
+        proc = subprocess.Popen(
+            [str(binary), "-c", str(self.files.conf)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=_child_setup,  # only async-signal-safe calls, then exec
+            close_fds=True,
+        )
+        with self._lock:
+            self.proc = proc
+            self._running = threading.Event()
+        threading.Thread(
+            target=self._forward_log, args=(proc,), name="mosquitto-log", daemon=True
+        ).start()
+
+    def _forward_log(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stderr is not None
+        for raw in proc.stderr:
+            line = raw.decode("utf-8", errors="replace").rstrip()
+            # Mosquitto starts each line with a Unix time stamp: the logger has its own.
+            _stamp, _, text = line.partition(": ")
+            text = text or line
+            self._tail.append(text)
+            if text.startswith("mosquitto version") and text.endswith(" running"):
+                self._running.set()
+            broker_log.log(_level(text), "%s", text)
+
+    def _wait_listening(self, timeout: float) -> None:
+        """Until Mosquitto says it runs (its listeners are open), or it exits."""
+        proc = self.proc
+        assert proc is not None
+        deadline = time.monotonic() + timeout
+        while not self._running.wait(0.05):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                time.sleep(0.1)  # let the log thread collect the reason
+                if proc.poll() is None:
+                    raise BrokerError(
+                        f"Mosquitto did not open {self.bind}:{self.port} in {timeout:.0f} s"
+                    )
+                words = self.last_words()
+                if "in use" in words:
+                    words += (
+                        f" — port {self.port} is taken, often by Debian's own mosquitto "
+                        "service: `sudo systemctl disable --now mosquitto`, or set "
+                        "server.broker.port"
+                    )
+                raise BrokerError(f"Mosquitto did not start on {self.bind}:{self.port}: {words}")
+
+    def last_words(self) -> str:
+        """The end of Mosquitto's log, for error messages."""
+        lines = [t for t in self._tail if "rror" in t] or list(self._tail)[-3:]
+        return " / ".join(lines[-3:]) or "(no output)"
+
+    def _watch(self, binary: Path) -> None:
+        """Restart Mosquitto if it exits while the server runs."""
+        delay = 1.0
+        while not self._stopping.is_set():
+            proc = self.proc
+            if proc is None:
+                return
+            code = proc.wait()
+            if self._stopping.is_set():
+                return
+            self.last_exit = f"exit code {code}: {self.last_words()}"
+            log.error("Mosquitto exited (%s); restarting in %.0f s", self.last_exit, delay)
+            if self._stopping.wait(delay):
+                return
+            try:
+                self._spawn(binary)
+                self._wait_listening(10.0)
+                self.restarts += 1
+                log.warning("Mosquitto restarted (%d restart(s) so far)", self.restarts)
+                delay = 1.0
+            except (BrokerError, OSError) as e:
+                log.error("Mosquitto restart failed: %s", e)
+                self._kill()
+                delay = min(delay * 2, RESTART_MAX_S)

@@ -57,6 +57,8 @@ class StatePublisher:
         self.engine = engine
         self.link = link
         self.topics = config.topics
+        #: Whether device statuses can be trusted (the runtime's broker link is up).
+        self.presence_known: Callable[[], bool] = lambda: True
         #: In-process listeners (the web app's live views): called with (topic, message).
         self.listeners: list[Listener] = []
         self._pending = Changes()
@@ -238,7 +240,8 @@ class StatePublisher:
                 self._last_stats_s = time.monotonic() - started
             live: list[tuple[str, BaseModel]] = []
             if self.listeners and changes.devices:
-                for dev in device_views(s, self.config, changes.devices):
+                known = self.presence_known()
+                for dev in device_views(s, self.config, changes.devices, presence_known=known):
                     live.append((self.topics.device_status(dev.id), dev))
             if self.listeners and changes.ratings:
                 for rating in reversed(rating_views(s, self.config, changes.ratings)):

@@ -1,15 +1,23 @@
-"""Wires one server process together: database, queue engine, broker link, gateway.
+"""Wires one server process together: database, queue engine, broker, link, gateway.
 
 ``motcua server`` builds a `ServerRuntime`, starts it, then serves HTTP. Tests build
 the same object in-process (or run the command as a subprocess to kill it).
+
+Start-up order matters: the database lock first (a second server on the same database
+is refused before it touches anything), then the migrations, then the one-box broker
+(a Mosquitto the server supervises, `server.embedded_broker`), then the link.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -20,8 +28,10 @@ from server import __version__
 from server.config import SiteConfig
 from server.db.database import Database
 from server.db.migrate import upgrade
-from server.embedded_broker import EmbeddedBroker
+from server.db.server_lock import AlreadyRunning, ServerLock
+from server.embedded_broker import BrokerError, EmbeddedBroker
 from server.gateway import Gateway
+from server.link_watch import HEARTBEAT_S, LinkReport, LinkWatch
 from server.publisher import StatePublisher
 from server.queue.engine import QueueEngine
 from server.timeutil import now_utc
@@ -37,15 +47,13 @@ class StartupError(RuntimeError):
 class ServerRuntime:
     config: SiteConfig
     database_url: str | None = None
-    #: Start the embedded broker (default: as configured).
+    #: Start the one-box broker (default: as configured).
     embedded_broker: bool | None = None
     broker_port: int | None = None
     mqtt_password: str | None = None
     migrate: bool = True
-    #: Acknowledge messages only after their commit. Default: yes with Mosquitto/EMQX, which
-    #: redeliver unacknowledged messages; no with amqtt, which drops a message whose PUBACK
-    #: takes over 5 s (hard-coded) — there the devices' receipts carry the guarantee.
-    ack_after_commit: bool | None = None
+    #: How often the server checks that the broker still delivers to it.
+    heartbeat_s: float = HEARTBEAT_S
     started_at: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
@@ -59,26 +67,49 @@ class ServerRuntime:
         self.port = self.broker_port or placement.port
         self.broker: EmbeddedBroker | None = None
         self.link: MqttLink | None = None
+        self.watch: LinkWatch | None = None
+        self.lock = ServerLock(self.db, cfg.site.code)
         self.boot_id = uuid.uuid4()
         self.boot_at = now_utc()
         self.publisher = StatePublisher(cfg, self.db, self.engine, None)
         self.gateway = Gateway(cfg, self.db, self.engine, self.publisher, None)
+        #: Why this server gave up on its own (another server holds the site), if it did.
+        self.fatal: str | None = None
+        #: Called with ``fatal`` (from a background thread), e.g. to stop serving HTTP.
+        self.fatal_hooks: list[Callable[[str], None]] = []
+        #: Called (from the link watch's thread) when the broker link's state changes.
+        self.link_listeners: list[Callable[[LinkReport], None]] = []
+        self.publisher.presence_known = self.presence_known
 
     def start(self) -> None:
         cfg = self.config
+        try:
+            self.lock.acquire(self.boot_at)
+        except AlreadyRunning as e:
+            raise StartupError(str(e)) from None
         if self.migrate:
             upgrade(self.db)
         password: str | None = self.mqtt_password
         if self.use_embedded:
-            self.broker = EmbeddedBroker(cfg, cfg.server.broker.bind, self.port)
-            self.broker.start()
+            placement = cfg.server.broker
+            self.broker = EmbeddedBroker(
+                cfg,
+                placement.bind,
+                self.port,
+                data_dir=cfg.server.data_dir,
+                mosquitto=placement.mosquitto,
+            )
+            try:
+                self.broker.start()
+            except BrokerError as e:
+                raise StartupError(str(e)) from None
             password = self.broker.server_password
         if password is None:
             secret = cfg.server_password()
             if secret is None:
                 raise StartupError(
                     "the server's broker password is missing: set "
-                    f"{cfg.server.broker.password_env} (or use the embedded broker)"
+                    f"{cfg.server.broker.password_env} (or use the one-box broker)"
                 )
             password = secret.get_secret_value()
         placement = cfg.server.broker
@@ -94,18 +125,22 @@ class ServerRuntime:
             settings,
             cfg.site.code,
             placement.username,
-            manual_ack=self.ack_after_commit
-            if self.ack_after_commit is not None
-            else not self.use_embedded,
+            manual_ack=True,  # acknowledged after the commit: redelivered if we die first
             clean_session=False,
             client_id=f"motcua-server-{cfg.site.code}",
             status_topic=cfg.topics.server_status(),
             status_payload=self._status_payload,
             max_inflight=1000,
+            announce_after_subscribe=True,
         )
         self.link = link
         self.publisher.link = link
         self.gateway.link = link
+        self.watch = LinkWatch(
+            link, cfg.topics, self.boot_id, self.boot_at, self._give_up, self.heartbeat_s
+        )
+        self.watch.listeners = self.link_listeners
+        self.watch.attach()
         self.publisher.start()
         self.gateway.start()
         link.start()
@@ -116,18 +151,54 @@ class ServerRuntime:
             boot_id=self.boot_id,
             version=__version__,
             since=self.boot_at,
+            host=socket.gethostname()[:40],
+            pid=os.getpid(),
         ).to_json()
+
+    def _give_up(self, reason: str) -> None:
+        """Another server holds the site: leave the broker and tell whoever runs us."""
+        self.fatal = reason
+        if self.link is not None:
+            self.link.stop(announce_offline=False)
+        for hook in list(self.fatal_hooks):
+            try:
+                hook(reason)
+            except Exception:
+                log.exception("fatal hook failed")
 
     def wait_ready(self, timeout: float = 15.0) -> bool:
         return self.link is not None and self.link.wait_connected(timeout)
 
+    def link_report(self) -> LinkReport | None:
+        return self.watch.report() if self.watch is not None else None
+
+    def presence_known(self) -> bool:
+        """Do the devices' statuses still hold? Not while our own broker link is down:
+        their Last Wills and new statuses would not reach us."""
+        report = self.link_report()
+        return report is not None and report.ok
+
+    def broker_report(self) -> dict[str, Any]:
+        """The one-box broker's process, or that the broker is someone else's."""
+        if self.broker is None:
+            return {"kind": "external", "running": None, "restarts": 0, "last_exit": None}
+        return {
+            "kind": "embedded",
+            "running": self.broker.running,
+            "restarts": self.broker.restarts,
+            "last_exit": self.broker.last_exit,
+        }
+
     def stop(self) -> None:
+        if self.watch is not None:
+            self.watch.stop()
         self.gateway.stop()
         self.publisher.stop()
-        if self.link is not None:
+        if self.link is not None and not self.fatal:
             self.link.stop()
         if self.broker is not None:
             self.broker.stop()
+        self.lock.release()
         self.db.dispose()
 
     def uptime_s(self) -> float:

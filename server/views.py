@@ -24,7 +24,8 @@ class DeviceView(BaseModel):
     kind: str
     name: str
     desk: str | None
-    #: online / offline / unknown (never seen since the server's database was made)
+    #: online / offline / never_seen (not since the server's database was made) /
+    #: unknown (the server's own broker link is down: it cannot know)
     status: str
     since: datetime | None
     last_seen: datetime | None
@@ -53,8 +54,14 @@ class RatingView(BaseModel):
 
 
 def device_views(
-    s: Session, config: SiteConfig, ids: Iterable[str] | None = None
+    s: Session,
+    config: SiteConfig,
+    ids: Iterable[str] | None = None,
+    *,
+    presence_known: bool = True,
 ) -> list[DeviceView]:
+    """``presence_known=False`` while the server's broker link is down: a device's last
+    known status may no longer hold, so it is shown as unknown, not online."""
     wanted = set(ids) if ids is not None else None
     rows = {
         r.device_id: r
@@ -72,7 +79,7 @@ def device_views(
                 kind=dev.kind,
                 name=dev.name or dev.id,
                 desk=dev.desk,
-                status=r.status if r else "unknown",
+                status=(r.status if r else "never_seen") if presence_known else "unknown",
                 since=r.status_since if r else None,
                 last_seen=r.last_seen if r else None,
                 health=health,

@@ -1,9 +1,9 @@
-"""Shared fixtures: real brokers (Mosquitto and the embedded amqtt) on free ports, real
-SQLite and PostgreSQL databases, and a server runtime wired to them."""
+"""Shared fixtures: a real Mosquitto on a free port (configured as production or as the
+one-box server runs it), real SQLite and PostgreSQL databases, and a server runtime
+wired to them."""
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,9 +25,6 @@ from tests.support.services import (
     start_mosquitto,
 )
 from tests.support.sites import make_site
-
-logging.getLogger("amqtt").setLevel(logging.WARNING)
-logging.getLogger("transitions").setLevel(logging.WARNING)
 
 
 @pytest.fixture
@@ -63,7 +60,7 @@ def migrated_db(db_url: str) -> Iterator[Database]:
     db.dispose()
 
 
-@pytest.fixture(params=["mosquitto", "amqtt"])
+@pytest.fixture(params=["mosquitto"])
 def broker(request: pytest.FixtureRequest, site: SiteConfig, tmp_path: Path) -> Iterator[Broker]:
     b = start_broker(request.param, site, tmp_path)
     try:
@@ -88,7 +85,7 @@ def make_runtime(site: SiteConfig, db_url: str, broker: Broker) -> ServerRuntime
         embedded_broker=False,
         broker_port=broker.port,
         mqtt_password=broker.server_password,
-        ack_after_commit=broker.kind != "amqtt",
+        heartbeat_s=0.5,  # the link's self-check notices a lost broker within ~1.5 s
     )
     rt.start()
     assert rt.wait_ready(15), "server could not connect to the broker"

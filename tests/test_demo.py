@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -146,6 +147,34 @@ def _login(demo: Demo, username: str, password: str) -> httpx.Response:
     )
 
 
+#: What the demo writes that holds a hash, a password or the visits.
+SECRETS = ("site.yaml", "devices.yaml", "accounts.txt", "motcua.db")
+
+
+def _modes(data_dir: Path) -> dict[str, int]:
+    """Permission bits of the data folder (``.``) and everything under it (but symbolic
+    links, whose own bits mean nothing)."""
+    out = {".": stat.S_IMODE(data_dir.stat().st_mode)}
+    for path in data_dir.rglob("*"):
+        with contextlib.suppress(FileNotFoundError):  # e.g. a -journal come and gone
+            if not path.is_symlink():
+                out[str(path.relative_to(data_dir))] = stat.S_IMODE(path.lstat().st_mode)
+    return out
+
+
+def _assert_private(data_dir: Path, *names: str) -> None:
+    """Folders 0700 and files 0600, ``names`` among them: no other local user reads a
+    password, a hash or a visit."""
+    modes = _modes(data_dir)
+    assert set(names) <= set(modes), sorted(modes)
+    loose = {
+        name: oct(mode)
+        for name, mode in modes.items()
+        if mode != (0o700 if (data_dir / name).is_dir() else 0o600)
+    }
+    assert not loose, f"readable by others: {loose}"
+
+
 def _stopped_cleanly(demo: Demo, sig: int, code: int) -> None:
     """Exited by itself after its shutdown ran (not killed half-way by the signal)."""
     assert code in (0, 128 + sig, -sig), code
@@ -176,15 +205,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 def test_demo_prints_its_addresses_and_is_healthy(demo: Demo) -> None:
     text = demo.output()
     assert "motcua demo — Bộ phận Một cửa UBND huyện Gia Lộc" in text
-    assert "(embedded)" in text and "motcua/v1/gialoc" in text
+    assert "(embedded: Mosquitto started by the server)" in text and "motcua/v1/gialoc" in text
     assert str(demo.data_dir / "accounts.txt") in text
     health = httpx.get(f"{demo.url}/api/health", timeout=10).json()
     assert health["status"] == "ok"
-    assert (health["broker"], health["mqtt"], health["database"]) == (
+    assert (health["broker"]["kind"], health["mqtt"], health["database"]) == (
         "embedded",
         "connected",
         "ok",
     )
+    assert health["broker"]["running"] is True
     assert health["site"] == "gialoc"
     assert httpx.get(f"{demo.url}/api/sites/gialoc/queues", timeout=10).status_code == 200
 
@@ -255,6 +285,14 @@ def test_demo_accounts_can_log_in(demo: Demo) -> None:
     assert _login(demo, "admin", "admin").status_code == 401  # no default password
 
 
+def test_demo_files_are_private_to_its_user(demo: Demo) -> None:
+    """The data folder is 0700 and every file in it 0600: the site (hashes), the device
+    and account passwords, the database and the -wal/-shm SQLite writes beside it."""
+    accounts = _accounts(demo.data_dir)
+    assert _login(demo, "admin", accounts["admin"][0]).status_code == 200  # a write
+    _assert_private(demo.data_dir, *SECRETS, "motcua.db-wal", "motcua.db-shm")
+
+
 def test_demo_keeps_to_its_own_sqlite_database(demo: Demo) -> None:
     """A MOTCUA_DATABASE_URL left in the environment must not receive the demo's tables
     and accounts (see the `demo` fixture)."""
@@ -274,6 +312,10 @@ def test_demo_stops_cleanly_and_a_second_run_reuses_its_accounts(tmp_path: Path)
     devices = (data_dir / "devices.yaml").read_text(encoding="utf-8")
     hashes = {d.id: d.password_hash for d in load_site_config(data_dir / "site.yaml").devices}
     _stopped_cleanly(first, signal.SIGINT, first.stop(signal.SIGINT))
+    # as an older version left them: readable by everybody
+    for path in [data_dir, *data_dir.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)
     with socket.socket() as s:  # its ports are free again (for a server, which like the
         # broker sets SO_REUSEADDR: connections the broker closed may linger in TIME_WAIT)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -281,6 +323,11 @@ def test_demo_stops_cleanly_and_a_second_run_reuses_its_accounts(tmp_path: Path)
 
     second = start_demo(data_dir, tmp_path)
     try:
+        modes = _modes(data_dir)  # made private again at start (the voice clips may stay)
+        assert {name: oct(modes[name]) for name in (".", *SECRETS)} == {
+            ".": "0o700",
+            **{name: "0o600" for name in SECRETS},
+        }
         assert (data_dir / "accounts.txt").read_text(encoding="utf-8") == accounts
         assert (data_dir / "devices.yaml").read_text(encoding="utf-8") == devices
         again = {d.id: d.password_hash for d in load_site_config(data_dir / "site.yaml").devices}

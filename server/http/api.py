@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from protocol.messages import DeskState, DeskStats, QueueState
 from protocol.text import Reason, TicketNumber
-from server import __version__
 from server.db.tables import DeskRow, RejectedMessageRow
-from server.http.auth import current_user, require
+from server.health import health_report
+from server.http.auth import SESSION_COOKIE, current_user, require
 from server.queue.engine import Changes, QueueError
 from server.runtime import ServerRuntime
 from server.stats import desk_stats
@@ -58,33 +59,10 @@ def _check_site(rt: ServerRuntime, site: str) -> None:
 
 @router.get("/health")
 def health(rt: Runtime) -> Any:
-    """Green (200) when the database answers and the broker link is up."""
-    db_ok = True
-    try:
-        with rt.db.read() as s:
-            s.execute(text("SELECT 1"))
-    except Exception:
-        db_ok = False
-    mqtt_ok = rt.link is not None and rt.link.connected.is_set()
-    g = rt.gateway.health
-    body = {
-        "status": "ok" if db_ok and mqtt_ok and g.db_ok else "degraded",
-        "version": __version__,
-        "site": rt.config.site.code,
-        "database": "ok" if db_ok and g.db_ok else "error",
-        "mqtt": "connected" if mqtt_ok else "disconnected",
-        "broker": "embedded" if rt.use_embedded else "external",
-        "gateway": {
-            "processed": g.processed,
-            "rejected": g.rejected,
-            "queued": rt.gateway.queue_depth(),
-            "last_error": g.last_error,
-        },
-        "uptime_s": round(rt.uptime_s(), 1),
-    }
+    """200 when everything works (database, a really working broker link, the one-box
+    broker, ingest); 503 with each problem named otherwise (`server.health`)."""
+    body = health_report(rt)
     if body["status"] != "ok":
-        from fastapi.responses import JSONResponse
-
         return JSONResponse(body, status_code=503)
     return body
 
@@ -149,10 +127,14 @@ def login(body: LoginIn, request: Request, rt: Runtime) -> LoginOut:
 
 
 @router.post("/logout", status_code=204)
-def logout(request: Request, rt: Runtime, user: LoggedIn) -> None:
-    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+def logout(request: Request, response: Response, rt: Runtime, user: LoggedIn) -> None:
+    """End the token or session cookie this request came with (a cookie needs the CSRF
+    header, as every change does); the live pages of that session are closed."""
     with rt.db.write() as s:
-        revoke_token(s, token)
+        revoke_token(s, request.state.token)
+    if request.state.via_cookie:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    request.app.state.live.sessions_changed()
 
 
 # ---------------------------------------------------------------------- read views
@@ -202,11 +184,12 @@ def stats(
 
 @router.get("/sites/{site}/devices")
 def devices(site: str, rt: Runtime, user: Supervisor) -> list[DeviceView]:
-    """Each configured device: online/offline/unknown, since when, its last health
-    report, and from it the printer state and the outbox depth."""
+    """Each configured device: online / offline / never_seen, or unknown while the
+    server's own broker link is down; since when, its last health report, and from it
+    the printer state and the outbox depth."""
     _check_site(rt, site)
     with rt.db.read() as s:
-        return device_views(s, rt.config)
+        return device_views(s, rt.config, presence_known=rt.presence_known())
 
 
 @router.get("/sites/{site}/rejected")

@@ -13,6 +13,11 @@ a channel:
 On connecting, a page first gets a snapshot of what it shows. The board also sends
 ``since`` (the time of the last call it saw), and the snapshot carries every call after
 it, so a board that reconnects announces what it missed.
+
+A page's stream lives only as long as its session: every SESSION_CHECK_S (and at once
+after a log-out in this process) one query checks the sessions of all open pages, and
+a page whose session was logged out, revoked (``motcua user revoke``, another process)
+or expired is closed with SESSION_ENDED.
 """
 
 from __future__ import annotations
@@ -32,9 +37,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from protocol.messages import BoardCall, DeskState, DeskStats, QueueState
 from server.alerts import current_alerts
 from server.db.tables import TicketEventRow, TicketRow
+from server.health import health_report
 from server.runtime import ServerRuntime
 from server.stats import desk_stats
 from server.timeutil import day_bounds_utc, now_utc
+from server.users import live_tokens, token_digest
 from server.views import DeviceView, RatingView, device_views, rating_views
 
 log = logging.getLogger(__name__)
@@ -45,6 +52,11 @@ PING_EVERY_S = 20.0
 MAX_BACKLOG = 2000
 #: Calls a reconnecting board may ask for, at most.
 MAX_MISSED = 50
+#: How often the open pages' sessions are checked (a page outlives its session by at
+#: most this much, plus one query).
+SESSION_CHECK_S = 0.5
+#: Close code and reason of a page whose session ended (the page goes to the log-in).
+SESSION_ENDED = (4401, "Phiên đăng nhập đã kết thúc / session ended")
 
 CHANNEL_ROLES: dict[str, tuple[str, ...]] = {
     "board": ("board", "supervisor", "admin"),
@@ -60,7 +72,10 @@ def dump(message: BaseModel) -> dict[str, Any]:
 @dataclass(eq=False)
 class _Client:
     channel: str
+    #: SHA-256 of the session token, as stored (`server.users.token_digest`).
+    session: str
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(MAX_BACKLOG))
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class LiveHub:
@@ -71,25 +86,36 @@ class LiveHub:
         self.clients: set[_Client] = set()
         self.alerts: list[dict[str, Any]] = []
         self._alerts_due = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._sessions_due = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        #: The server's own health as the dashboard last showed it (`server.health`).
+        self.server: dict[str, Any] | None = None
         rt.publisher.listeners.append(self.on_publish)
+        rt.link_listeners.append(self.on_link_change)
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
         self._alerts_due = asyncio.Event()
-        self._task = asyncio.create_task(self._alert_loop())
+        self._sessions_due = asyncio.Event()
+        self._tasks = [
+            asyncio.create_task(self._alert_loop()),
+            asyncio.create_task(self._session_loop()),
+        ]
 
     async def stop(self) -> None:
         if self.on_publish in self.rt.publisher.listeners:
             self.rt.publisher.listeners.remove(self.on_publish)
+        if self.on_link_change in self.rt.link_listeners:
+            self.rt.link_listeners.remove(self.on_link_change)
         self._stopping = True
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
             # Not a bare await: Python 3.11's wait_for may swallow a cancellation.
-            await asyncio.wait({self._task}, timeout=2)
+            await asyncio.wait(self._tasks, timeout=2)
 
     # ------------------------------------------------------------------ events
 
@@ -163,6 +189,7 @@ class LiveHub:
                 continue
             try:
                 alerts = await asyncio.to_thread(self.compute_alerts)
+                server = await asyncio.to_thread(self.server_summary)
             except Exception:
                 log.exception("computing alerts failed")
                 await asyncio.sleep(ALERTS_EVERY_S)
@@ -170,7 +197,66 @@ class LiveHub:
             if alerts != self.alerts:
                 self.alerts = alerts
                 self._dispatch({"type": "alerts", "alerts": alerts})
+            if server != self.server:
+                presence_changed = (
+                    self.server is None or server["presence_known"] != self.server["presence_known"]
+                )
+                self.server = server
+                self._dispatch({"type": "server", "server": server})
+                if presence_changed:  # every device row is known again, or unknown now
+                    devices = await asyncio.to_thread(self._device_views)
+                    self._dispatch({"type": "devices", "devices": devices})
             await asyncio.sleep(0.3)  # at most ~3 recomputations a second under load
+
+    def on_link_change(self, report: Any) -> None:
+        """From the link watch's thread: the broker link changed; tell the dashboards."""
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._alerts_due.set)
+
+    def server_summary(self) -> dict[str, Any]:
+        """What the dashboard's status line shows: overall state and each problem."""
+        report = health_report(self.rt)
+        return {
+            "status": report["status"],
+            "problems": report["problems"],
+            "presence_known": self.rt.presence_known(),
+        }
+
+    def _device_views(self) -> list[dict[str, Any]]:
+        with self.rt.db.read() as s:
+            known = self.rt.presence_known()
+            return [dump(v) for v in device_views(s, self.config, presence_known=known)]
+
+    # ------------------------------------------------------------------ sessions
+
+    def sessions_changed(self) -> None:
+        """A session ended in this process (log-out): check the open pages now. Any
+        thread."""
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._sessions_due.set)
+
+    async def _session_loop(self) -> None:
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(SESSION_CHECK_S):
+                    await self._sessions_due.wait()
+            self._sessions_due.clear()
+            sessions = {c.session for c in self.clients}
+            if not sessions:
+                continue
+            try:
+                live = await asyncio.to_thread(self._live_sessions, sessions)
+            except Exception:
+                log.exception("checking the live pages' sessions failed")
+                continue
+            for client in list(self.clients):
+                # Only the sessions asked about: a page may have connected meanwhile.
+                if client.session in sessions and client.session not in live:
+                    client.ended.set()
+
+    def _live_sessions(self, sessions: set[str]) -> set[str]:
+        with self.rt.db.read() as s:
+            return live_tokens(s, sessions)
 
     def compute_alerts(self, s: Session | None = None) -> list[dict[str, Any]]:
         if s is None:
@@ -198,9 +284,12 @@ class LiveHub:
                     "queues": [dump(eng.queue_state(s, svc.code)) for svc in cfg.services],
                     "desks": [dump(eng.desk_state(s, d.id)) for d in cfg.desks],
                     "stats": [dump(desk_stats(s, cfg, d.id, day)) for d in cfg.desks],
-                    "devices": [dump(v) for v in device_views(s, cfg)],
+                    "devices": [
+                        dump(v) for v in device_views(s, cfg, presence_known=rt.presence_known())
+                    ],
                     "ratings": [dump(v) for v in rating_views(s, cfg, limit=30)],
                     "alerts": self.compute_alerts(s),
+                    "server": self.server_summary(),
                 }
             desk_id = channel.removeprefix("desk:")
             desk = cfg.desk_by_id[desk_id]
@@ -261,22 +350,33 @@ class LiveHub:
 
     # ------------------------------------------------------------------ a page
 
-    async def serve(self, ws: WebSocket, channel: str, since: datetime | None) -> None:
-        client = _Client(channel)
+    async def serve(
+        self, ws: WebSocket, channel: str, since: datetime | None, session: str
+    ) -> None:
+        """Stream ``channel`` to an accepted socket until it closes or ``session`` (the
+        token of its log-in) ends."""
+        client = _Client(channel, token_digest(session))
         self.clients.add(client)  # before the snapshot: nothing falls in between
         try:
             snap = await asyncio.to_thread(self.snapshot, channel, since)
             await ws.send_json(snap)
             sender = asyncio.create_task(self._send_loop(ws, client))
             receiver = asyncio.create_task(self._receive_loop(ws))
+            ended = asyncio.create_task(client.ended.wait())
             done, pending = await asyncio.wait(
-                {sender, receiver}, return_when=asyncio.FIRST_COMPLETED
+                {sender, receiver, ended}, return_when=asyncio.FIRST_COMPLETED
             )
             for task in pending:
                 task.cancel()
+            if pending:
+                await asyncio.wait(pending)  # no send of the sender's left half-way
             for task in done:
                 with contextlib.suppress(WebSocketDisconnect, RuntimeError):
                     task.result()
+            if ended in done:
+                code, reason = SESSION_ENDED
+                with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                    await ws.close(code, reason)
         finally:
             self.clients.discard(client)
 

@@ -1,7 +1,7 @@
 """No anonymous broker access; per-device credentials and ACLs (DESIGN.md, "MQTT contract").
 
-Against both brokers (a real Mosquitto configured by ``motcua broker-config`` and the
-embedded amqtt broker with the same accounts and rules):
+Against a real Mosquitto configured by ``motcua broker-config`` (the one-box broker runs
+the same files; the attacks on both shapes are in ``test_broker_attacks.py``):
 
 * connecting without an account, with a wrong password, or with another device's
   password is refused;
@@ -9,9 +9,9 @@ embedded amqtt broker with the same accounts and rules):
   write the server's state topics, a kiosk cannot read another kiosk's ticket answers,
   and a pad reads only its own desk's state.
 
-The brokers may enforce a rule differently (Mosquitto filters some subscriptions per
-message, amqtt refuses the subscription; under MQTT 3.1.1 a forbidden publish is
-acknowledged and dropped), so the tests assert what a client can observe. Every "must
+Mosquitto enforces some rules per message (it grants a subscription and filters what it
+delivers; under MQTT 3.1.1 a forbidden publish is acknowledged and dropped), so the tests
+assert what a client can observe. Every "must
 not arrive" is proven against a positive control that arrives after it on the same path.
 
 Plus unit tests of `server.acl` and of the Mosquitto files `server.broker_config` writes.
@@ -37,15 +37,26 @@ from sqlalchemy import select
 from protocol.messages import DeskState, QueueState, ReserveBlocks, TicketRequest
 from server.acl import Rule, filter_covered, may_publish, may_subscribe, rules_for, topic_matches
 from server.broker_config import acl_text, password_lines, write_mosquitto
-from server.config import SiteConfig
+from server.config import SiteConfig, parse_site_config
 from server.db.tables import RatingRow, RejectedMessageRow
 from server.runtime import ServerRuntime
 from tests.support.devices import Watcher, device_link, rating, request_ticket, started
 from tests.support.http import act, login
 from tests.support.services import Broker, sqlite_url
-from tests.support.sites import device_password
+from tests.support.sites import _hash, device_password, site_data
 
 WAIT_S = 10.0
+
+
+@pytest.fixture
+def site() -> SiteConfig:
+    """The example site plus a second board: the broker keeps one connection per
+    account, and one test needs two boards at once."""
+    data = site_data()
+    data["devices"].append(
+        {"id": "board-2", "kind": "board", "password_hash": _hash(device_password("board-2"))}
+    )
+    return parse_site_config(data, "test-site")
 
 
 @pytest.fixture
@@ -285,7 +296,7 @@ def test_devices_cannot_write_server_state(
             client.publish(topics.server_status(), fake, retain=True)
 
         # A board that connects now gets the server's retained values, not the forgeries.
-        fresh = RawClient(broker, "board-1", device_password("board-1")).connected()
+        fresh = RawClient(broker, "board-2", device_password("board-2")).connected()
         for f in watched[:2]:
             assert granted(fresh.subscribe(f))
         _, q, _ = fresh.wait_for(lambda t, p, r: t == topics.queue("tp"))
@@ -338,13 +349,14 @@ def test_kiosk_reads_only_its_own_reserve_and_cannot_forge_it(
         kiosk1.publish(topics.kiosk_reserve("kiosk-1"), fake, retain=True)
         kiosk1.publish(topics.kiosk_reserve("kiosk-2"), fake, retain=True)
 
+        kiosk1.stop()  # one connection per account: the fresh one would take its place
         fresh = RawClient(broker, "kiosk-1", device_password("kiosk-1")).connected()
         assert granted(fresh.subscribe(topics.kiosk_reserve("kiosk-1")))
         _, got, _ = fresh.wait_for(lambda t, p, r: t == topics.kiosk_reserve("kiosk-1"))
         assert MARK.encode() not in got
         assert ReserveBlocks.model_validate_json(got).blocks
 
-        # kiosk-2 asks for kiosk-1's reserve (Mosquitto grants and filters, amqtt refuses),
+        # kiosk-2 asks for kiosk-1's reserve (Mosquitto grants and filters per message),
         # then for its own: the positive control arrives, kiosk-1's never does.
         spy.subscribe(topics.kiosk_reserve("kiosk-1"))
         assert granted(spy.subscribe(topics.kiosk_reserve("kiosk-2")))
@@ -374,7 +386,7 @@ def test_kiosk_cannot_read_another_kiosks_answers(server: ServerRuntime, broker:
                 f"{topics.root}/#",
             )
         }
-        # Mosquitto may grant these and filter per message; amqtt refuses them. Either
+        # Mosquitto may grant these and filter per message (another broker may refuse). Either
         # way nothing of kiosk-1's may arrive (checked below).
         assert all(reasons for reasons in attempts.values())
         assert granted(spy.subscribe(topics.ticket_response("kiosk-2")))

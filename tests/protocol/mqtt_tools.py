@@ -23,7 +23,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from protocol.messages import IssuedTicket, Receipt, TicketRequest, TicketResponse, decode
 from server.config import SiteConfig
-from tests.support.services import Broker
+from tests.support.services import TOOL_PASSWORD, Broker, tool_account
 from tests.support.sites import device_password
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,14 +133,16 @@ class Gate:
 
 
 def server_client(broker: Broker, site: SiteConfig) -> mqtt.Client:
-    """A raw paho client connected with the server's account (may publish anywhere)."""
+    """A raw paho client with the server's rights (may publish anywhere), on a test-tool
+    account: the broker keeps one connection per account, so it must not be the
+    server's own."""
     c = mqtt.Client(
         CallbackAPIVersion.VERSION2,
         client_id=f"server-test-{uuid.uuid4().hex[:8]}",
         clean_session=True,
         protocol=mqtt.MQTTv311,
     )
-    c.username_pw_set(site.server.broker.username, broker.server_password)
+    c.username_pw_set(tool_account(), TOOL_PASSWORD)
     connected = threading.Event()
     c.on_connect = lambda cl, ud, fl, rc, pr: connected.set() if rc == 0 else None
     c.connect(broker.host, broker.port, 30)

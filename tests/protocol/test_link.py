@@ -1,5 +1,5 @@
-"""`MqttLink` against real brokers (Mosquitto with per-device passwords and ACLs, and the
-embedded amqtt broker, MQTT 3.1.1): log-in, retained status with boot id and Last Will,
+"""`MqttLink` against a real Mosquitto (per-device passwords and ACLs, one connection per
+account, MQTT 3.1.1): log-in, retained status with boot id and Last Will,
 reconnect, the durable outbox across outages and process restarts, request/response."""
 
 from __future__ import annotations
@@ -197,7 +197,7 @@ def test_abrupt_loss_makes_the_broker_publish_offline_with_the_same_boot_id(
     status.wait_for(is_status("offline", dev.boot_id))
     late = watch(cleanup, site, broker, topic)
     late.wait_for(is_status("offline", dev.boot_id))
-    # Retained: offline, never a stale online (amqtt may deliver its Last Will twice).
+    # Retained: offline, never a stale online.
     assert {d["state"] for _t, d in late.all()} == {"offline"}
 
 
@@ -263,7 +263,7 @@ def test_reconnects_by_itself_after_the_broker_restarts(
     cleanup.append(srv)
     srv.publish(topics.queue("tp"), b"after", qos=1)
     assert got.get(timeout=10) == b"after"  # the subscription works again
-    # The retained status is online again (amqtt forgot everything; Mosquitto kept it).
+    # The retained status is online again.
     status = watch(cleanup, site, broker, topics.device_status("kiosk-1"))
     status.wait_for(is_status("online", link.boot_id))
 
@@ -337,12 +337,7 @@ def server_link(site: SiteConfig, broker: Broker, **kwargs: Any) -> MqttLink:
 def test_with_manual_ack_an_unacknowledged_message_comes_back(
     site: SiteConfig, mosquitto: Broker, cleanup: list[object], tmp_path: Path
 ) -> None:
-    """The server acknowledges after its commit: if it stops before, the broker redelivers.
-
-    Mosquitto only: amqtt 0.12 drops an unacknowledged in-flight message when the
-    subscriber disconnects (or after 5 s), so it never redelivers; in the one-box setup
-    it shares the server's process, so a server crash loses its state anyway.
-    """
+    """The server acknowledges after its commit: if it stops before, the broker redelivers."""
     broker = mosquitto
     topics = site.topics
     got: queue.Queue[mqtt.MQTTMessage] = queue.Queue()

@@ -9,9 +9,10 @@ import subprocess
 import sys
 import unicodedata
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import BaseModel, ValidationError
@@ -176,7 +177,10 @@ def samples() -> dict[type[BaseModel], BaseModel]:
             detail="Giấy sắp hết",
             **dev,
         ),
-        m.ServerStatus: m.ServerStatus(state="online", boot_id=BOOT, version="0.1.0", since=AT),
+        m.ServerStatus: m.ServerStatus(
+            state="online", boot_id=BOOT, version="0.1.0", since=AT, host="may-chu", pid=4242
+        ),
+        m.ServerHeartbeat: m.ServerHeartbeat(boot_id=BOOT, sent_at=AT),
         m.Receipt: m.Receipt(device_id="pad-q1", msg_ids=[TID, BOOT]),
         m.Rejected: m.Rejected(
             topic="motcua/v1/gialoc/desk/q1/rating",
@@ -414,6 +418,107 @@ def test_strings_at_the_limit_are_accepted() -> None:
 def test_control_characters_are_refused_in_text() -> None:
     data = as_dict(SAMPLES[m.DeviceHealth])
     assert "detail" in invalid(m.DeviceHealth, {**data, "detail": "giấy\x00hết"}).detail
+
+
+#: Device clocks the server must refuse: the first two overflowed when the local day was
+#: computed and lost whole batches (issue 11); the others are just outside 2000–2100.
+FAR_TIMES = [
+    "9999-12-31T23:59:59-14:00",
+    "0001-01-01T00:00:00+14:00",
+    "1999-12-31T23:59:59+07:00",
+    "2101-01-01T00:00:00+07:00",
+]
+FAR_DAYS = ["9999-12-31", "0001-01-01", "1999-12-31", "2101-01-01"]
+#: Python's json refuses to turn more than 4,300 digits into an int (ValueError).
+HUGE_NUMBER = "1" * 15_000
+INBOUND_SAMPLES = [*EVENT_SAMPLES, SAMPLES[m.DeviceStatus]]
+
+
+def with_raw(sample: BaseModel, key: str, raw: str) -> bytes:
+    """``sample`` as JSON with ``raw`` (JSON text, e.g. a 15,000-digit number) at ``key``."""
+    data = as_dict(sample)
+    data[key] = "@RAW@"
+    return as_bytes(data).replace(b'"@RAW@"', raw.encode())
+
+
+def _bound_probes() -> list[Any]:
+    """(sample, key, raw JSON) for every timestamp, day and number of every device message."""
+    probes = []
+    for sample in INBOUND_SAMPLES:
+        for name, info in type(sample).model_fields.items():
+            value = getattr(sample, name)
+            if isinstance(value, datetime):
+                raws = [json.dumps(t) for t in FAR_TIMES]
+            elif isinstance(value, date):
+                raws = [json.dumps(d) for d in FAR_DAYS]
+            elif isinstance(value, int) and not isinstance(value, bool):
+                raws = [HUGE_NUMBER, "-" + HUGE_NUMBER]
+            else:
+                continue
+            key = info.alias or name
+            probes += [
+                pytest.param(sample, key, raw, id=f"{_name(sample)}.{key}={raw[:14]}")
+                for raw in raws
+            ]
+    return probes
+
+
+BOUND_PROBES = _bound_probes()
+
+
+def test_the_bound_probes_cover_every_kind_of_field() -> None:
+    keys = {(_name(p.values[0]), p.values[1]) for p in BOUND_PROBES}
+    assert {
+        ("TicketRequest", "sent_at"),
+        ("TicketRequest", "schema"),
+        ("OfflineTicket", "issued_at"),
+        ("OfflineTicket", "day"),
+        ("VisitRating", "day"),
+        ("DeviceHealth", "outbox_depth"),
+        ("DeviceStatus", "since"),
+    } <= keys
+
+
+@pytest.mark.parametrize(("sample", "key", "raw"), BOUND_PROBES)
+def test_device_timestamps_days_and_numbers_out_of_bounds_are_refused(
+    sample: BaseModel, key: str, raw: str
+) -> None:
+    """Years outside 2000–2100 and absurd numbers are a clean ``invalid`` naming the field,
+    never an OverflowError or a ValueError later on (issue 11)."""
+    payload = with_raw(sample, key, raw)
+    assert len(payload) <= MAX_PAYLOAD_BYTES
+    with pytest.raises(InvalidMessage) as err:
+        decode(type(sample), payload)
+    assert err.value.code == "invalid"
+    assert key in err.value.detail or "digits" in err.value.detail
+
+
+@pytest.mark.parametrize("raw", [HUGE_NUMBER, "-" + HUGE_NUMBER, f"[{HUGE_NUMBER}]"])
+def test_a_15000_digit_number_anywhere_is_refused_as_invalid(raw: str) -> None:
+    """Also in an unknown field or nested: json's own int() would raise ValueError."""
+    sample = SAMPLES[m.TicketRequest]
+    with pytest.raises(InvalidMessage) as err:
+        decode(m.TicketRequest, with_raw(sample, "surplus", raw))
+    assert err.value.code == "invalid"
+
+
+@pytest.mark.parametrize("sent_at", ["2000-01-01T00:00:00+23:59", "2100-12-31T23:59:59-23:59"])
+def test_timestamps_at_the_bounds_convert_to_utc_and_local_time(sent_at: str) -> None:
+    data = as_dict(SAMPLES[m.TicketRequest])
+    data["sent_at"] = sent_at
+    sent = decode(m.TicketRequest, as_bytes(data)).sent_at
+    assert sent.astimezone(UTC).year in (1999, 2101)
+    assert sent.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date().year in (1999, 2101)
+    assert sent.timestamp()
+
+
+def test_server_messages_keep_any_date() -> None:
+    """Bounds are for what devices send; a device reads the server's messages tolerantly."""
+    data = as_dict(SAMPLES[m.TicketResponse])
+    data["ticket"]["day"] = "1999-12-31"
+    data["ticket"]["issued_at"] = "2150-01-01T00:00:00+07:00"
+    back = decode(m.TicketResponse, as_bytes(data))
+    assert back.ticket is not None and back.ticket.day == date(1999, 12, 31)
 
 
 @pytest.mark.parametrize("device_id", ["Kiosk-1", "kiosk/1", "", "-kiosk", "kiosk 1", "ki+"])

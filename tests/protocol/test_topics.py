@@ -29,6 +29,7 @@ BUILDERS: list[tuple[Callable[..., str], str | None, TopicKind, str]] = [
     (T.device_receipt, "pad-q1", TopicKind.DEVICE_RECEIPT, "device/pad-q1/receipt"),
     (T.server_status, None, TopicKind.SERVER_STATUS, "server/status"),
     (T.server_rejected, None, TopicKind.SERVER_REJECTED, "server/rejected"),
+    (T.server_heartbeat, None, TopicKind.SERVER_HEARTBEAT, "server/heartbeat"),
 ]
 
 

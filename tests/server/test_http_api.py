@@ -1,16 +1,15 @@
 """The JSON API of a running server (issue 2, "HTTP"): health, queues, log-in and roles,
 a desk driven end to end by a clerk, stats per day, devices and refused messages.
 
-Each test gets its own server runtime on a real broker (the embedded amqtt by default,
-Mosquitto where the broker matters) and a fresh SQLite database; the desk-driving flow
-also runs on PostgreSQL.
+Each test gets its own server runtime on a real Mosquitto (as production runs it; as the
+one-box server starts it where the broker's shape matters) and a fresh SQLite database;
+the desk-driving flow also runs on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,6 +35,7 @@ from tests.support.services import (
     sqlite_url,
     start_broker,
 )
+from tests.support.waiting import until
 
 SITE = "gialoc"
 WAIT_S = 30.0
@@ -43,7 +43,7 @@ T = TypeVar("T")
 
 # ----------------------------------------------------------------------------- fixtures
 # These override the conftest ones: one broker and one database per test by default
-# (amqtt + SQLite); tests that need more parametrize them indirectly.
+# (Mosquitto + SQLite); tests that need more parametrize them indirectly.
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def broker(request: pytest.FixtureRequest, site: SiteConfig, tmp_path: Path) -> Iterator[Broker]:
-    b = start_broker(getattr(request, "param", "amqtt"), site, tmp_path)
+    b = start_broker(getattr(request, "param", "mosquitto"), site, tmp_path)
     try:
         yield b
     finally:
@@ -71,23 +71,9 @@ def broker(request: pytest.FixtureRequest, site: SiteConfig, tmp_path: Path) -> 
 BOTH_DATABASES = pytest.mark.parametrize(
     "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
-BOTH_BROKERS = pytest.mark.parametrize(
-    "broker", ["amqtt", pytest.param("mosquitto", marks=pytest.mark.mosquitto)], indirect=True
-)
+BOTH_BROKERS = pytest.mark.parametrize("broker", ["mosquitto", "embedded"], indirect=True)
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _until(probe: Callable[[], T | None], what: str, timeout: float = WAIT_S) -> T:
-    """Poll ``probe`` until it returns something truthy (bounded)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.1)
 
 
 def _issue(rt: ServerRuntime, service: str, priority: str | None = None) -> IssuedTicket:
@@ -131,9 +117,10 @@ def test_health_is_ok_with_the_documented_fields(api: TestClient) -> None:
     assert body["site"] == SITE
     assert body["database"] == "ok"
     assert body["mqtt"] == "connected"
-    assert body["broker"] == "external"  # the test broker is not embedded in the runtime
+    assert body["broker"]["kind"] == "external"  # the test broker is not the runtime's own
     assert set(body["gateway"]) == {"processed", "rejected", "queued", "last_error"}
     assert body["gateway"]["last_error"] is None
+    assert body["ingest"]["state"] == "ok" and body["ingest"]["reason"]
     assert body["uptime_s"] >= 0
 
 
@@ -144,7 +131,7 @@ def test_health_turns_degraded_when_the_broker_is_gone(api: TestClient, broker: 
         r = api.get("/api/health")
         return r.json() if r.status_code == 503 else None
 
-    body = _until(degraded, "health reports the lost broker")
+    body = until(degraded, "health reports the lost broker")
     assert body["status"] == "degraded"
     assert body["mqtt"] == "disconnected"
     assert body["database"] == "ok"
@@ -502,16 +489,16 @@ def test_devices_show_status_and_health(
     boss = login(api, server, "giamsat", "supervisor")
     before = _devices(api, boss)
     assert list(before) == [d.id for d in site.devices]
-    assert before["kiosk-1"]["status"] == "unknown" and before["kiosk-1"]["health"] is None
+    assert before["kiosk-1"]["status"] == "never_seen" and before["kiosk-1"]["health"] is None
 
     kiosk = started(device_link(site, broker, "kiosk-1", tmp_path))
     try:
-        online = _until(
+        online = until(
             lambda: (d := _devices(api, boss)["kiosk-1"])["status"] == "online" and d,
             "kiosk-1 shown online",
         )
         assert online["since"] is not None and online["last_seen"] is not None
-        assert _devices(api, boss)["pad-q1"]["status"] == "unknown"
+        assert _devices(api, boss)["pad-q1"]["status"] == "never_seen"
 
         health = DeviceHealth(
             device_id="kiosk-1",
@@ -522,7 +509,7 @@ def test_devices_show_status_and_health(
             outbox_depth=0,
         )
         kiosk.publish_event(site.topics.device_health("kiosk-1"), health, retain=True)
-        shown = _until(
+        shown = until(
             lambda: (d := _devices(api, boss)["kiosk-1"])["health"] and d,
             "kiosk-1 health shown",
         )
@@ -530,7 +517,7 @@ def test_devices_show_status_and_health(
         assert shown["health"]["app_version"] == "0.1.0"
     finally:
         kiosk.stop()
-    _until(
+    until(
         lambda: _devices(api, boss)["kiosk-1"]["status"] == "offline",
         "kiosk-1 shown offline after it left",
     )
@@ -546,7 +533,7 @@ def test_a_device_online_before_the_server_starts_is_shown_online(
     try:
         with TestClient(create_app(rt)) as api:
             boss = login(api, rt, "giamsat", "supervisor")
-            _until(
+            until(
                 lambda: _devices(api, boss)["pad-q2"]["status"] == "online",
                 "pad-q2 shown online from its retained status",
             )
@@ -571,7 +558,7 @@ def test_refused_messages_are_listed_with_their_reason(
     try:
         request_topic = site.topics.ticket_request("kiosk-1")
         kiosk.publish(request_topic, b"{khong phai json")
-        first = _until(lambda: _ok(api.get(url, headers=boss)), "the broken request is listed")
+        first = until(lambda: _ok(api.get(url, headers=boss)), "the broken request is listed")
         resp = request_ticket(kiosk, "khong_co")  # a service the office does not have
         assert not resp.ok and resp.refusal is not None
     finally:
@@ -580,7 +567,7 @@ def test_refused_messages_are_listed_with_their_reason(
     assert first[0]["topic"] == request_topic and first[0]["device_id"] == "kiosk-1"
     assert "khong phai json" in first[0]["excerpt"]
 
-    both = _until(
+    both = until(
         lambda: (rows := _ok(api.get(url, headers=boss))) and len(rows) >= 2 and rows,
         "the unknown-service request is listed",
     )

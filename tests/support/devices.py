@@ -86,13 +86,20 @@ class Watcher:
     """A monitor-account subscriber that records every message on a topic filter."""
 
     def __init__(
-        self, site: SiteConfig, broker: Broker, topic_filter: str, device_id: str = "monitor-1"
+        self,
+        site: SiteConfig,
+        broker: Broker,
+        topic_filter: str,
+        device_id: str = "monitor-1",
+        password: str | None = None,
     ) -> None:
+        """``device_id``/``password``: the account (the broker keeps one connection per
+        account, so two watchers at once need two accounts, e.g. a test-tool one)."""
         self.messages: queue.Queue[tuple[str, bytes, bool]] = queue.Queue()
         self._seen: list[tuple[str, bytes, bool]] = []
         self._lock = threading.Lock()
         self.link = MqttLink(
-            settings_for(broker, site, device_id),
+            settings_for(broker, site, device_id, password),
             site.site.code,
             device_id,
             clean_session=True,
@@ -121,7 +128,7 @@ class Watcher:
             for topic, payload, _retain in pending:
                 try:
                     data = json.loads(payload) if payload else {}
-                except ValueError:
+                except (ValueError, RecursionError):
                     continue
                 if predicate(topic, data):
                     return topic, data
@@ -132,8 +139,16 @@ class Watcher:
                 self.messages.get(timeout=min(remaining, 0.2))
 
     def all(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every JSON message seen so far (others, e.g. a device's bad input, are skipped)."""
         with self._lock:
-            return [(t, json.loads(p)) for t, p, _ in self._seen if p]
+            seen = list(self._seen)
+        out = []
+        for topic, payload, _retain in seen:
+            if not payload:
+                continue
+            with contextlib.suppress(ValueError, RecursionError):
+                out.append((topic, json.loads(payload)))
+        return out
 
     def stop(self) -> None:
         self.link.stop(announce_offline=False)

@@ -1,4 +1,5 @@
-"""Real services for tests: Mosquitto on a free port, the embedded broker, databases.
+"""Real services for tests: Mosquitto on a free port (as production runs it, or as the
+one-box server starts it), databases.
 
 In CI (``CI=true``) a missing service fails the test run; elsewhere the test is skipped
 with a message saying what to install.
@@ -6,10 +7,13 @@ with a message saying what to install.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -71,6 +75,24 @@ class Broker:
         self.start()
 
 
+#: Accounts with the server's rights, for test tooling only (never in a site's files).
+TOOL_ACCOUNTS = tuple(f"test-tool-{i}" for i in range(1, 9))
+TOOL_PASSWORD = "test-tool-password"
+
+
+@functools.cache
+def _tool_hash() -> str:
+    return hash_device_password(TOOL_PASSWORD)
+
+
+_next_tool = itertools.cycle(TOOL_ACCOUNTS)
+
+
+def tool_account() -> str:
+    """The next test-tool account (they take turns)."""
+    return next(_next_tool)
+
+
 @dataclass
 class MosquittoBroker(Broker):
     workdir: Path = Path()
@@ -87,10 +109,17 @@ class MosquittoBroker(Broker):
             port=self.port,
             server_hash=hash_device_password(self.server_password),
             log_dest=f"file {self.workdir / 'mosquitto.log'}",
+            # Tests run as root; Mosquitto would otherwise switch to the `mosquitto` user.
+            run_as="root" if os.geteuid() == 0 else None,
         )
-        # Tests run as root; Mosquitto would otherwise switch to the `mosquitto` user.
-        with files.conf.open("a", encoding="utf-8") as f:
-            f.write("user root\n" if os.geteuid() == 0 else "")
+        # Test tooling that plays the server (responders, confirmers, watchers) logs in
+        # with accounts of its own: one connection per account, so several can run next
+        # to each other and next to a real server.
+        root = self.config.topics.root
+        with files.passwd.open("a", encoding="utf-8") as f:
+            f.writelines(f"{name}:{_tool_hash()}\n" for name in TOOL_ACCOUNTS)
+        with files.acl.open("a", encoding="utf-8") as f:
+            f.writelines(f"user {name}\ntopic readwrite {root}/#\n\n" for name in TOOL_ACCOUNTS)
         self.conf = files.conf
 
     def start(self) -> None:
@@ -135,14 +164,24 @@ def start_mosquitto(config: SiteConfig, workdir: Path) -> MosquittoBroker:
 
 
 @dataclass
-class AmqttBroker(Broker):
+class EmbeddedMosquitto(Broker):
+    """The one-box broker as the server starts it (`server.embedded_broker`), with the
+    test site's server password."""
+
     config: SiteConfig | None = None
+    workdir: Path = Path()
     embedded: EmbeddedBroker | None = None
 
     def start(self) -> None:
         assert self.config is not None
+        if shutil.which("mosquitto") is None and not Path("/usr/sbin/mosquitto").exists():
+            unavailable("mosquitto is not installed (apt-get install mosquitto)")
         self.embedded = EmbeddedBroker(
-            self.config, "127.0.0.1", self.port, server_password=self.server_password
+            self.config,
+            "127.0.0.1",
+            self.port,
+            data_dir=self.workdir,
+            server_password=self.server_password,
         )
         self.embedded.start()
 
@@ -152,8 +191,9 @@ class AmqttBroker(Broker):
         self.embedded = None
 
 
-def start_amqtt(config: SiteConfig) -> AmqttBroker:
-    broker = AmqttBroker(kind="amqtt", port=free_port(), config=config)
+def start_embedded(config: SiteConfig, workdir: Path | None = None) -> EmbeddedMosquitto:
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="motcua-broker-"))
+    broker = EmbeddedMosquitto(kind="embedded", port=free_port(), config=config, workdir=workdir)
     broker.start()
     return broker
 
@@ -203,9 +243,10 @@ def create_pg_database() -> PgDatabase:
 
 
 def start_broker(kind: str, config: SiteConfig, workdir: Path) -> Broker:
-    """A broker of the given kind ("mosquitto" or "amqtt") with the site's accounts."""
+    """A broker of the given kind ("mosquitto": as production runs it, "embedded": as
+    the one-box server runs it) with the site's accounts."""
     return (
         start_mosquitto(config, workdir / "mosquitto")
         if kind == "mosquitto"
-        else start_amqtt(config)
+        else start_embedded(config, workdir / "embedded")
     )

@@ -317,6 +317,33 @@ def test_dashboard_alerts_a_kiosk_out_of_paper_and_an_unhappy_desk(
     shot(dash, shots, "dashboard-en.png")
 
 
+def test_dashboard_shows_devices_unknown_while_the_server_has_lost_the_broker(
+    browser: Any, web: WebServer, kiosk: MqttLink, mosquitto: Broker, shots: Path
+) -> None:
+    """The broker goes away: kiosk-1 must not stay "Trực tuyến"; every device says
+    "Không rõ" and the page says why. The broker comes back: kiosk-1 is online again."""
+    dash = log_in(browser, web, "giamsat")
+    row = "#devices tr[data-device=kiosk-1]"
+    dash.wait_for_function(
+        f"document.querySelector('{row}')?.innerText.includes('Trực tuyến')", timeout=5000
+    )
+    assert dash.is_hidden("#server-status")
+    mosquitto.stop()
+    dash.wait_for_selector("#server-status li[data-code=link_disconnected]", timeout=15000)
+    assert "trạng thái thiết bị không rõ" in dash.inner_text("#server-status")
+    dash.wait_for_function(
+        f"document.querySelector('{row}').innerText.includes('Không rõ')", timeout=5000
+    )
+    assert "Trực tuyến" not in dash.inner_text("#devices")
+    assert dash.is_visible("#presence-note")
+    shot(dash, shots, "dashboard-broker-lost.png")
+    mosquitto.start()
+    dash.wait_for_function(
+        f"document.querySelector('{row}').innerText.includes('Trực tuyến')", timeout=20000
+    )
+    dash.wait_for_selector("#server-status", state="hidden", timeout=15000)
+
+
 @pytest.mark.parametrize("viewport", [CONSOLE, TV], ids=["1366x768", "1920x1080"])
 def test_the_pages_fit_the_office_monitor_and_the_tv(
     browser: Any, web: WebServer, kiosk: MqttLink, viewport: dict[str, int], shots: Path

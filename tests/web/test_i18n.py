@@ -33,7 +33,7 @@ def test_templates_and_scripts_use_only_known_keys() -> None:
     # built from a value: t("role_" + role), S["printer_" + state], S[status]
     used |= {f"role_{r}" for r in ("admin", "supervisor", "clerk", "board")}
     used |= {f"printer_{p}" for p in ("ok", "paper_near_end", "paper_out", "cover_open", "offline")}
-    used |= {"online", "offline", "unknown"}
+    used |= {"online", "offline", "unknown", "never_seen"}
     for f in (WEB / "static").glob("*.js"):
         used |= set(re.findall(r"\bS\.([a-z_]+)", f.read_text(encoding="utf-8")))
     assert used, "found the keys"

@@ -4,7 +4,7 @@
 
 const S = PAGE.strings;
 const C = PAGE.conduct;
-const st = { queues: {}, desks: {}, stats: {}, devices: {}, ratings: [], alerts: [] };
+const st = { queues: {}, desks: {}, stats: {}, devices: {}, ratings: [], alerts: [], server: null };
 const MAX_RATINGS = 30;
 // For tests and benchmarks: when each rating reached the page (ms since the epoch).
 window.motcuaDash = { ratingAt: {} };
@@ -107,7 +107,19 @@ function renderAlerts() {
     el("span", { class: "a-time" }, a.since ? hhmm(a.since) : ""), " ", PAGE.lang === "en" ? a.message_en : a.message)));
 }
 
-function renderAll() { renderAlerts(); renderKpi(); renderQueues(); renderDesks(); renderRatings(); renderDevices(); }
+// The server's own problems (broker link, one-box broker, ingest, database): while its
+// broker link is down the device rows say "unknown", and this says why.
+function renderServer() {
+  const box = document.getElementById("server-status");
+  const problems = st.server ? st.server.problems : [];
+  box.hidden = problems.length === 0;
+  document.getElementById("server-problems").replaceChildren(...problems.map((p) =>
+    el("li", { class: "alert critical", "data-code": p.code }, PAGE.lang === "en" ? p.en : p.vi)));
+  const note = document.getElementById("presence-note");
+  if (note) note.hidden = !st.server || st.server.presence_known;
+}
+
+function renderAll() { renderServer(); renderAlerts(); renderKpi(); renderQueues(); renderDesks(); renderRatings(); renderDevices(); }
 
 Live.connect("dashboard", (m) => {
   switch (m.type) {
@@ -117,8 +129,10 @@ Live.connect("dashboard", (m) => {
       m.desks.forEach((d) => (st.desks[d.desk_id] = d));
       m.stats.forEach((k) => (st.stats[k.desk_id] = k));
       m.devices.forEach((v) => (st.devices[v.id] = v));
-      st.ratings = m.ratings; st.alerts = m.alerts;
+      st.ratings = m.ratings; st.alerts = m.alerts; st.server = m.server;
       renderAll(); break;
+    case "server": st.server = m.server; renderServer(); break;
+    case "devices": st.devices = {}; m.devices.forEach((v) => (st.devices[v.id] = v)); renderDevices(); break;
     case "queue": st.queues[m.queue.service] = m.queue; renderQueues(); renderDesks(); break;
     case "desk": st.desks[m.desk.desk_id] = m.desk; renderDesks(); break;
     case "stats": st.stats[m.stats.desk_id] = m.stats; renderDesks(); renderKpi(); break;
