@@ -358,6 +358,10 @@ def test_an_unexpected_error_refuses_only_its_message(
     assert status == 503 and body["status"] == "degraded", body
     assert body["ingest"]["state"] == "failing", body
     assert "injected fault" in body["ingest"]["reason"]
+    # The dashboard's status line says the same (`LiveHub.server_summary`).
+    shown = o.api.app.state.live.server_summary()
+    assert [p["code"] for p in shown["problems"]] == ["ingest_failing"], shown
+    assert "lỗi" in shown["problems"][0]["vi"]
     o.rt.gateway.health.failing_for_s = 0.0  # as if the errors were old
     status, body = _health(o)
     assert status == 200 and body["ingest"]["state"] == "ok", body
