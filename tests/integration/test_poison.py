@@ -216,7 +216,7 @@ def _write_lock(db: Database) -> Iterator[None]:
 
 def _publish_as_one_batch(o: Office, msgs: list[Msg]) -> None:
     """Publish ``msgs`` while the gateway waits for the database, so that they are
-    handled together once it is free (the first one may go alone)."""
+    handled together once it is free (the first one goes alone)."""
     gw = o.rt.gateway
     gw.health.stall_after_s = 0.0  # "stalled" now means: something is waiting
     try:
@@ -224,10 +224,22 @@ def _publish_as_one_batch(o: Office, msgs: list[Msg]) -> None:
         with _write_lock(o.rt.db):
             first, rest = msgs[0], msgs[1:]
             first.link.publish(first.topic, first.payload, qos=1)
-            wait_until(lambda: gw.ingest_state()[0] == "stalled", WAIT_S, "the gateway to wait")
+            # Taken by the worker, which now waits for the database (nothing queued): the
+            # rest must pile up behind it, not join its batch.
+            wait_until(
+                lambda: gw.ingest_state()[0] == "stalled" and gw.queue_depth() == 0,
+                WAIT_S,
+                "the gateway to wait for the database with the first message",
+            )
             for m in rest:
                 m.link.publish(m.topic, m.payload, qos=1)
-            wait_until(lambda: gw.queue_depth() >= len(rest), WAIT_S, "every message queued")
+            try:
+                wait_until(lambda: gw.queue_depth() >= len(rest), WAIT_S, "every message queued")
+            except AssertionError as e:
+                raise AssertionError(
+                    f"{e}: {gw.queue_depth()} of {len(rest)} queued; the server's link: "
+                    f"{o.rt.link_report()}; gave up: {o.rt.fatal}"
+                ) from None
     finally:
         gw.health.stall_after_s = STALL_AFTER_S
 
