@@ -87,7 +87,7 @@ def health_report(rt: ServerRuntime) -> dict[str, Any]:
 _LINK_VI = {
     "connecting": "Đang kết nối tới máy chủ MQTT",
     "disconnected": "Mất kết nối tới máy chủ MQTT: trạng thái thiết bị không rõ",
-    "subscriptions_lost": "Máy chủ MQTT không còn chuyển tin cho máy chủ: đang đăng ký lại",
+    "subscriptions_lost": "Máy chủ MQTT ngừng chuyển tin cho phần mềm: đang đăng ký nhận lại",
     "another_server": "Một máy chủ motcua khác đang dùng tài khoản MQTT này: máy chủ này đã dừng",
 }
 _INGEST_VI = {

@@ -85,7 +85,7 @@ def make_runtime(site: SiteConfig, db_url: str, broker: Broker) -> ServerRuntime
         embedded_broker=False,
         broker_port=broker.port,
         mqtt_password=broker.server_password,
-        heartbeat_s=0.5,  # the link's self-check notices a lost broker within ~1.5 s
+        heartbeat_s=1.0,  # the link's self-check notices a lost broker within ~3 s
     )
     rt.start()
     assert rt.wait_ready(15), "server could not connect to the broker"

@@ -38,6 +38,7 @@ from protocol.messages import BoardCall, DeskState, DeskStats, QueueState
 from server.alerts import current_alerts
 from server.db.tables import TicketEventRow, TicketRow
 from server.health import health_report
+from server.link_watch import LinkReport
 from server.runtime import ServerRuntime
 from server.stats import desk_stats
 from server.timeutil import day_bounds_utc, now_utc
@@ -208,7 +209,7 @@ class LiveHub:
                     self._dispatch({"type": "devices", "devices": devices})
             await asyncio.sleep(0.3)  # at most ~3 recomputations a second under load
 
-    def on_link_change(self, report: Any) -> None:
+    def on_link_change(self, report: LinkReport) -> None:
         """From the link watch's thread: the broker link changed; tell the dashboards."""
         if self.loop is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self._alerts_due.set)
@@ -222,10 +223,13 @@ class LiveHub:
             "presence_known": self.rt.presence_known(),
         }
 
-    def _device_views(self) -> list[dict[str, Any]]:
-        with self.rt.db.read() as s:
-            known = self.rt.presence_known()
-            return [dump(v) for v in device_views(s, self.config, presence_known=known)]
+    def _device_views(self, s: Session | None = None) -> list[dict[str, Any]]:
+        """Every device as the dashboard shows it (unknown while our link is down)."""
+        if s is None:
+            with self.rt.db.read() as s:
+                return self._device_views(s)
+        known = self.rt.presence_known()
+        return [dump(v) for v in device_views(s, self.config, presence_known=known)]
 
     # ------------------------------------------------------------------ sessions
 
@@ -284,9 +288,7 @@ class LiveHub:
                     "queues": [dump(eng.queue_state(s, svc.code)) for svc in cfg.services],
                     "desks": [dump(eng.desk_state(s, d.id)) for d in cfg.desks],
                     "stats": [dump(desk_stats(s, cfg, d.id, day)) for d in cfg.desks],
-                    "devices": [
-                        dump(v) for v in device_views(s, cfg, presence_known=rt.presence_known())
-                    ],
+                    "devices": self._device_views(s),
                     "ratings": [dump(v) for v in rating_views(s, cfg, limit=30)],
                     "alerts": self.compute_alerts(s),
                     "server": self.server_summary(),

@@ -82,7 +82,7 @@ def _site(tmp: Path, embedded: bool) -> SiteConfig:
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     if request.param == "onebox":
         site = _site(tmp_path, embedded=True)
-        rt = ServerRuntime(site, heartbeat_s=0.5)
+        rt = ServerRuntime(site, heartbeat_s=1.0)
         rt.start()
         assert rt.wait_ready(WAIT_S), "the one-box server did not come up"
         assert rt.broker is not None and rt.broker.pid is not None

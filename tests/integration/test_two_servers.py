@@ -105,7 +105,7 @@ def test_a_second_server_on_the_same_broker_account_stops_and_the_first_carries_
         embedded_broker=False,
         broker_port=mosquitto.port,
         mqtt_password=mosquitto.server_password,
-        heartbeat_s=0.5,
+        heartbeat_s=1.0,
     )
     kiosk = started(device_link(site, mosquitto, "kiosk-1", tmp_path))
     try:

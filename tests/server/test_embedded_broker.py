@@ -47,7 +47,7 @@ def onebox_site(tmp: Path, **broker: Any) -> SiteConfig:
 
 @pytest.fixture
 def onebox(tmp_path: Path) -> Iterator[ServerRuntime]:
-    rt = ServerRuntime(onebox_site(tmp_path), heartbeat_s=0.5)
+    rt = ServerRuntime(onebox_site(tmp_path), heartbeat_s=1.0)
     rt.start()
     assert rt.wait_ready(WAIT_S)
     try:
