@@ -44,7 +44,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from pydantic import BaseModel
 
-from protocol.messages import DeviceStatus, Event, InvalidMessage, decode
+from protocol.decoding import InvalidMessage, decode
+from protocol.messages import DeviceStatus, Event
 from protocol.outbox import Outbox, OutboxItem
 from protocol.settings import BrokerSettings
 from protocol.topics import Topics

@@ -13,12 +13,10 @@ Two families:
 
 from __future__ import annotations
 
-import json
-import unicodedata
 import uuid
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self, TypeVar
+from typing import Annotated, Literal, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -26,7 +24,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
@@ -45,10 +42,6 @@ from protocol.text import (
     TicketNumber,
 )
 
-#: Largest payload the server reads; anything bigger is refused before parsing.
-MAX_PAYLOAD_BYTES = 16 * 1024
-#: Longest integer a device may send (no field needs more; json's int() refuses > 4,300).
-MAX_INT_DIGITS = 20
 #: Years a device's timestamps and days must fall in: far enough from datetime's limits
 #: that converting them to UTC or to local time cannot overflow (issue 11: a sent_at of
 #: 9999-12-31T23:59:59-14:00 raised OverflowError in the server and lost a whole batch).
@@ -402,78 +395,3 @@ class Rejected(ServerMessage):
     device_id: Identifier | None = None
     msg_id: uuid.UUID | None = None
     at: AwareDatetime
-
-
-# --------------------------------------------------------------------------- parsing
-
-M = TypeVar("M", bound=BaseModel)
-
-
-class InvalidMessage(ValueError):
-    """A payload that cannot be accepted; ``code`` is the machine-readable reason."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
-
-
-def describe_errors(err: ValidationError, limit: int = 4) -> str:
-    """A short human-readable summary of a pydantic error (field path: problem)."""
-    parts = []
-    for e in err.errors()[:limit]:
-        loc = printable(".".join(str(p) for p in e["loc"]), 80) or "(message)"
-        parts.append(f"{loc}: {e['msg']}")
-    more = err.error_count() - limit
-    if more > 0:
-        parts.append(f"… and {more} more")
-    return "; ".join(parts)
-
-
-def _bounded_int(digits: str) -> int:
-    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
-        raise InvalidMessage("invalid", f"a number has more than {MAX_INT_DIGITS} digits")
-    return int(digits)
-
-
-def decode(model: type[M], payload: bytes) -> M:
-    """Validate an inbound payload, turning every failure into an `InvalidMessage`."""
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        raise InvalidMessage("too_large", f"{len(payload)} bytes > {MAX_PAYLOAD_BYTES}")
-    try:  # fast path: pydantic's own JSON parser; classify the failure below if it fails
-        return model.model_validate_json(payload)
-    except ValidationError:
-        pass
-    try:
-        text = payload.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InvalidMessage("bad_utf8", f"not UTF-8 at byte {e.start}") from None
-    try:
-        data: Any = json.loads(text, parse_int=_bounded_int)
-    except json.JSONDecodeError as e:
-        raise InvalidMessage("bad_json", f"not JSON: {e.msg} at {e.pos}") from None
-    except RecursionError:
-        raise InvalidMessage("bad_json", "JSON nested too deeply") from None
-    if not isinstance(data, dict):
-        raise InvalidMessage("bad_json", "a JSON object is expected")
-    try:
-        return model.model_validate(data)
-    except ValidationError as e:
-        raise InvalidMessage("invalid", describe_errors(e)) from None
-
-
-def printable(text: str, limit: int) -> str:
-    """NFC, control characters replaced, at most ``limit`` characters (in that order, so
-    normalisation cannot push the result past the limit)."""
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
-    return text[:limit]
-
-
-def excerpt(payload: bytes, limit: int = 200) -> str:
-    """A printable, bounded excerpt of a payload for logs and ``server/rejected``."""
-    return printable(payload[: limit * 4].decode("utf-8", errors="replace"), limit)
-
-
-def utc_timestamp(dt: datetime) -> float:
-    return dt.timestamp()

@@ -28,7 +28,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from protocol.messages import MAX_PAYLOAD_BYTES
+from protocol.decoding import MAX_PAYLOAD_BYTES
 from server.acl import rules_for
 from server.config import ConfigError, SiteConfig
 

@@ -32,7 +32,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -42,13 +41,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from protocol.decoding import MAX_PAYLOAD_BYTES, InvalidMessage, decode, excerpt, printable
 from protocol.link import MqttLink
 from protocol.messages import (
-    MAX_PAYLOAD_BYTES,
     DeskRating,
     DeviceHealth,
     DeviceStatus,
-    InvalidMessage,
     OfflineTicket,
     Receipt,
     Refusal,
@@ -56,9 +54,6 @@ from protocol.messages import (
     TicketRequest,
     TicketResponse,
     VisitRating,
-    decode,
-    excerpt,
-    printable,
 )
 from protocol.topics import TopicKind
 from server.config import SiteConfig
@@ -70,6 +65,8 @@ from server.db.tables import (
     RejectedMessageRow,
     TicketRow,
 )
+from server.inbound import Inbound, Refused
+from server.ingest_health import GatewayHealth
 from server.publisher import StatePublisher
 from server.queue.engine import Changes, QueueEngine, QueueError, QueueSnapshot
 from server.ratings import CLOCK_SKEW, RatingIn, RatingRefused, apply_ratings
@@ -89,69 +86,16 @@ _STORE_RESPONSE = (
     .values(response=bindparam("b_response"))
 )
 HOUSEKEEPING_EVERY_S = 30.0
-#: Ingest is "stalled" while a message has waited this long without being committed.
-STALL_AFTER_S = 15.0
-#: Ingest is "failing" for this long after an unexpected error (``internal_error``).
-FAILING_FOR_S = 300.0
 
 
 class _Unsafe(Exception):
     """The savepoint-free fast path met something unexpected: redo the batch safely."""
 
 
-class Refused(Exception):
-    """A message the server will not apply. For a ticket request, the kiosk is told why
-    (``reply``, or a refusal with ``code``) unless ``answered`` (a duplicate re-sends the
-    original answer instead)."""
-
-    def __init__(
-        self, code: str, detail: str, *, reply: Refusal | None = None, answered: bool = False
-    ) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
-        self.reply = reply
-        self.answered = answered
-
-
-def _envelope_of(payload: bytes) -> tuple[uuid.UUID | None, str | None]:
-    """The ``msg_id`` and ``device_id`` of a payload, where readable; never raises.
-    Integers are kept as text: int() of a 15,000-digit number raises ValueError."""
-    try:
-        data = json.loads(payload, parse_int=str)
-    except (ValueError, RecursionError):
-        return None, None
-    if not isinstance(data, dict):
-        return None, None
-    try:
-        msg_id: uuid.UUID | None = uuid.UUID(str(data.get("msg_id")))
-    except ValueError:
-        msg_id = None
-    device = data.get("device_id")
-    return msg_id, device if isinstance(device, str) else None
-
-
 @dataclass(frozen=True)
 class _SeenRow:
     msg_id: uuid.UUID
     response: dict[str, Any] | None
-
-
-@dataclass
-class Inbound:
-    topic: str
-    payload: bytes
-    received_at: datetime
-    message: mqtt.MQTTMessage | None = None
-
-    @cached_property
-    def envelope(self) -> tuple[uuid.UUID | None, str | None]:
-        """The payload's ``msg_id`` and ``device_id``, where readable (parsed once)."""
-        return _envelope_of(self.payload)
-
-    @property
-    def msg_id(self) -> uuid.UUID | None:
-        return self.envelope[0]
 
 
 @dataclass
@@ -168,45 +112,6 @@ class _Outcome:
         self.replies += other.replies
         self.rejected += other.rejected
         self.changes.merge(other.changes)
-
-
-@dataclass
-class GatewayHealth:
-    processed: int = 0
-    rejected: int = 0
-    db_ok: bool = True
-    last_error: str | None = None
-    last_batch_at: datetime | None = None
-    #: Messages refused as ``internal_error`` (and worker errors), and the last one's time.
-    internal_errors: int = 0
-    last_internal_error_at: datetime | None = None
-    stall_after_s: float = STALL_AFTER_S
-    failing_for_s: float = FAILING_FOR_S
-
-    def internal_error(self, what: str, count: int = 1) -> None:
-        self.internal_errors += count
-        self.last_internal_error_at = now_utc()
-        self.last_error = what
-
-    def state(self, oldest_waiting: datetime | None, worker_alive: bool = True) -> tuple[str, str]:
-        """``("ok" | "stalled" | "failing", reason)`` of ingest. ``oldest_waiting``: when
-        the oldest message not yet committed arrived (None if there is none)."""
-        now = now_utc()
-        if not worker_alive:
-            return "failing", "the gateway worker has stopped"
-        if not self.db_ok:
-            return "failing", f"database unavailable, batch kept for retry ({self.last_error})"
-        last = self.last_internal_error_at
-        if last is not None and (now - last).total_seconds() < self.failing_for_s:
-            return "failing", (
-                f"{self.internal_errors} unexpected error(s), the last at "
-                f"{last:%H:%M:%S} UTC: {self.last_error}"
-            )
-        if oldest_waiting is not None:
-            waited = (now - oldest_waiting).total_seconds()
-            if waited > self.stall_after_s:
-                return "stalled", f"a message has waited {waited:.0f} s without being committed"
-        return "ok", "messages are committed as they arrive"
 
 
 _REPUBLISH = object()

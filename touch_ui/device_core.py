@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 import paho.mqtt.client as mqtt
 from pydantic import BaseModel
 
+from protocol.decoding import InvalidMessage, decode
 from protocol.link import MqttLink, now_utc
-from protocol.messages import DeviceHealth, InvalidMessage, decode
+from protocol.messages import DeviceHealth
 from touch_ui.device_config import DeviceConfig
 
 log = logging.getLogger(__name__)

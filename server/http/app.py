@@ -19,7 +19,7 @@ from server.http.api import router
 from server.http.auth import session_user
 from server.http.ratelimit import LoginLimiter
 from server.runtime import ServerRuntime
-from server.web import pages
+from server.web import pages, stream
 from server.web.announce import Announcer
 from server.web.live import LiveHub
 
@@ -54,6 +54,7 @@ def create_app(runtime: ServerRuntime) -> FastAPI:
     app.state.login_limiter = LoginLimiter()
     app.include_router(router)
     app.include_router(pages.router)
+    app.include_router(stream.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.middleware("http")

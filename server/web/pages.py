@@ -1,6 +1,6 @@
 """Server-rendered pages: log-in, clerk console, display board, supervisor dashboard,
 and the board's announcement audio. The pages' scripts act through the JSON API (with the
-session cookie and the CSRF header) and listen on ``/ws/live``."""
+session cookie and the CSRF header) and listen on ``/ws/live`` (`server.web.stream`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request, WebSocket
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -23,7 +23,7 @@ from server.runtime import ServerRuntime
 from server.users import User, issue_token, revoke_token, token_expiry, user_for_token
 from server.web import i18n
 from server.web.i18n import LANG_COOKIE, Lang, lang_of, text
-from server.web.live import CHANNEL_ROLES, SESSION_ENDED
+from server.web.live import CHANNEL_ROLES
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -349,60 +349,3 @@ def call_audio(request: Request, number: str, desk_id: str) -> Response:
     response = _audio(announcer.call_wav(number, desk.number))
     response.headers["X-Voice"] = "vi" if announcer.voice_available else "none"
     return response
-
-
-# ---------------------------------------------------------------------- live
-
-
-def channel_kind(channel: str, desks: dict[str, Any]) -> str | None:
-    """``board``, ``dashboard`` or ``desk`` (``desk:{id}`` of a desk of this site), or
-    None for any other channel."""
-    if channel in ("board", "dashboard"):
-        return channel
-    desk = channel.removeprefix("desk:")
-    return "desk" if desk != channel and desk in desks else None
-
-
-async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
-    """Accept, then close with ``code`` and ``reason`` (a refused handshake would reach
-    the page as a bare 1006)."""
-    await websocket.accept()
-    await websocket.close(code, reason)
-
-
-@router.websocket("/ws/live")
-async def live(websocket: WebSocket) -> None:
-    channel = websocket.query_params.get("channel", "")
-    origin = websocket.headers.get("origin")
-    host = websocket.headers.get("host")
-    if origin is not None and origin.split("://", 1)[-1] != host:
-        # another site's page: cross-site WebSocket hijacking
-        await _refuse(websocket, 1008, "Trang của nơi khác / cross-site request")
-        return
-    rt: ServerRuntime = websocket.app.state.runtime
-    kind = channel_kind(channel, rt.config.desk_by_id)
-    if kind is None:
-        await _refuse(websocket, 1008, "Không có kênh này / unknown channel")
-        return
-    token = websocket.cookies.get(SESSION_COOKIE)
-    user = None
-    if token:
-        with rt.db.read() as s:
-            user = user_for_token(s, token)
-    if token is None or user is None:
-        await _refuse(websocket, *SESSION_ENDED)
-        return
-    if user.role not in CHANNEL_ROLES[kind]:
-        await _refuse(websocket, 1008, "Tài khoản không có quyền này / not allowed")
-        return
-    since = None
-    raw = websocket.query_params.get("since")
-    if raw:
-        try:
-            since = datetime.fromisoformat(raw)
-            if since.tzinfo is None:
-                since = None
-        except ValueError:
-            since = None
-    await websocket.accept()
-    await websocket.app.state.live.serve(websocket, channel, since, token)

@@ -37,8 +37,8 @@ from server.config import SiteConfig
 from server.db.database import Database
 from server.db.migrate import upgrade
 from server.db.tables import RatingRow, RejectedMessageRow, TicketRow
-from server.gateway import STALL_AFTER_S
 from server.http.app import create_app
+from server.ingest_health import STALL_AFTER_S
 from server.runtime import ServerRuntime
 from tests.conftest import make_runtime
 from tests.protocol.mqtt_tools import wait_until

@@ -21,7 +21,8 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from protocol.messages import IssuedTicket, Receipt, TicketRequest, TicketResponse, decode
+from protocol.decoding import decode
+from protocol.messages import IssuedTicket, Receipt, TicketRequest, TicketResponse
 from server.config import SiteConfig
 from tests.support.services import TOOL_PASSWORD, Broker, tool_account
 from tests.support.sites import device_password

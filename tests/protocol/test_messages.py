@@ -19,14 +19,8 @@ from pydantic import BaseModel, ValidationError
 
 from protocol import messages as m
 from protocol.conduct import CONDUCT_ITEMS, PRAISE_CODES, REASON_CODES, Group
-from protocol.messages import (
-    MAX_PAYLOAD_BYTES,
-    Event,
-    InvalidMessage,
-    ServerMessage,
-    decode,
-    excerpt,
-)
+from protocol.decoding import MAX_PAYLOAD_BYTES, InvalidMessage, decode, excerpt
+from protocol.messages import Event, ServerMessage
 
 ROOT = Path(__file__).resolve().parents[2]
 ICT = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh
@@ -403,7 +397,7 @@ def test_a_full_receipt_fits_the_payload_limit() -> None:
     """At most 300 ids, so even a full receipt stays under MAX_PAYLOAD_BYTES."""
     ids = [uuid.uuid4() for _ in range(301)]
     full = m.Receipt(device_id="pad-q1", msg_ids=ids[:300])
-    assert len(full.to_json()) < m.MAX_PAYLOAD_BYTES
+    assert len(full.to_json()) < MAX_PAYLOAD_BYTES
     assert decode(m.Receipt, full.to_json()).msg_ids == ids[:300]
     with pytest.raises(ValidationError, match="msg_ids"):
         m.Receipt(device_id="pad-q1", msg_ids=ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from server.gateway import FAILING_FOR_S, STALL_AFTER_S, GatewayHealth
+from server.ingest_health import FAILING_FOR_S, STALL_AFTER_S, GatewayHealth
 from server.timeutil import now_utc
 
 
