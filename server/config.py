@@ -139,6 +139,24 @@ class SatisfactionAlert(_Model):
     unhappy_pct: Percent = 50
 
 
+class GradeBand(_Model):
+    """A grade of the official table ("xếp loại"): satisfaction % ≥ ``min_pct``."""
+
+    min_pct: Percent
+    name: ShortText
+    name_en: ShortText = ""
+
+
+#: Grades by satisfaction % (a province may set its own bands in the site YAML).
+DEFAULT_GRADES: tuple[GradeBand, ...] = (
+    GradeBand(min_pct=95, name="Xuất sắc", name_en="Excellent"),
+    GradeBand(min_pct=90, name="Tốt", name_en="Good"),
+    GradeBand(min_pct=80, name="Khá", name_en="Fair"),
+    GradeBand(min_pct=65, name="Trung bình", name_en="Average"),
+    GradeBand(min_pct=0, name="Yếu", name_en="Poor"),
+)
+
+
 class RatingSettings(_Model):
     scale: Literal[3, 4, 5] = 3
     #: A rating is accepted only this long after the service ended.
@@ -148,10 +166,35 @@ class RatingSettings(_Model):
     #: Pad: idle time after which a partial answer is sent.
     idle_timeout_s: int = Field(default=30, ge=5, le=600)
     alert: SatisfactionAlert = SatisfactionAlert()
+    #: % satisfied to reach, per year (the plan's targets by default) …
+    targets: dict[Annotated[int, Field(ge=2000, le=2100)], Percent] = Field(
+        default_factory=lambda: dict(DEFAULT_TARGETS)
+    )
+    #: … and for years after the last one listed (None: the last listed target).
+    target_default: Percent | None = None
+    #: Grade bands of the official table, by satisfaction % (highest first).
+    grades: list[GradeBand] = Field(default_factory=lambda: list(DEFAULT_GRADES), max_length=10)
+    #: Reports flag (never hide) a clerk, desk or service with fewer ratings than this.
+    small_sample: int = Field(default=30, ge=1, le=10000)
 
     @property
     def levels(self) -> tuple[RawLevel, ...]:
         return SCALES[self.scale]
+
+    @model_validator(mode="after")
+    def _sorted_grades(self) -> Self:
+        if self.grades and min(g.min_pct for g in self.grades) > 0:
+            raise ValueError("grades: the lowest band must start at min_pct 0")
+        object.__setattr__(
+            self, "grades", sorted(self.grades, key=lambda g: g.min_pct, reverse=True)
+        )
+        return self
+
+    def grade_for(self, pct: float | None) -> GradeBand | None:
+        """The band a satisfaction % falls in (None without ratings)."""
+        if pct is None:
+            return None
+        return next((g for g in self.grades if pct >= g.min_pct), None)
 
 
 class OfflineSettings(_Model):
@@ -165,6 +208,33 @@ class OfflineSettings(_Model):
     reserve_first: int = Field(default=500, ge=1, le=9000)
     #: Numbers per kiosk, per service, per day.
     block_size: int = Field(default=30, ge=1, le=500)
+
+
+class LetterSettings(_Model):
+    """The office's letters printed from the console (TT 01/2018 Mẫu 04 and a thank-you).
+
+    The wording is the office's to edit; ``{placeholders}`` are filled in: ``office``,
+    ``dossier_code``, ``service``, ``reason``, ``new_date`` (dd/mm/yyyy), ``date``."""
+
+    #: Who signs (e.g. "Trưởng Bộ phận Một cửa"); the clerk may change it per letter.
+    signer_title: ShortText = "Trưởng Bộ phận Một cửa"
+    signer_name: ShortText = ""
+    #: The unit above the office, printed at the top left (e.g. "UBND TỈNH HẢI PHÒNG").
+    parent_unit: ShortText = ""
+    place: ShortText = ""
+    apology_body: Annotated[str, StringConstraints(max_length=3000)] = (
+        "{office} xin gửi lời xin lỗi tới Quý ông/bà vì hồ sơ mã số {dossier_code} "
+        "đã bị giải quyết chậm so với ngày hẹn trả kết quả.\n"
+        "Lý do chậm trễ: {reason}\n"
+        "Chúng tôi xin hẹn trả kết quả vào ngày {new_date}.\n"
+        "Rất mong Quý ông/bà thông cảm và mong tiếp tục nhận được sự hợp tác."
+    )
+    thanks_body: Annotated[str, StringConstraints(max_length=3000)] = (
+        "{office} trân trọng cảm ơn Quý ông/bà đã tin tưởng và đóng góp ý kiến "
+        "trong quá trình giải quyết hồ sơ mã số {dossier_code}.\n"
+        "{reason}\n"
+        "Những ý kiến của Quý ông/bà giúp chúng tôi phục vụ ngày càng tốt hơn."
+    )
 
 
 class HttpSettings(_Model):
@@ -230,7 +300,24 @@ class SiteConfig(_Model):
     calling: CallingPolicy = CallingPolicy()
     rating: RatingSettings = RatingSettings()
     offline: OfflineSettings = OfflineSettings()
-    targets: dict[int, Percent] = Field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    letters: LetterSettings = LetterSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_targets(cls, data: Any) -> Any:
+        """``targets`` at the top level (before issue 12) means ``rating.targets``."""
+        if isinstance(data, dict) and "targets" in data:
+            data = dict(data)
+            rating = dict(data.get("rating") or {})
+            if "targets" in rating:
+                raise ValueError("give the targets once, under rating.targets")
+            rating["targets"] = data.pop("targets")
+            data["rating"] = rating
+        return data
+
+    @property
+    def targets(self) -> dict[int, float]:
+        return self.rating.targets
 
     @model_validator(mode="after")
     def _cross_references(self) -> Self:
@@ -334,15 +421,16 @@ class SiteConfig(_Model):
         return [d for d in self.desks if service in d.services]
 
     def target_for(self, day: date) -> float | None:
-        """The satisfaction target of ``day``'s year (the last known year's after the plan)."""
-        if not self.targets:
+        """The satisfaction target of ``day``'s year: as listed, else ``target_default``
+        (or the last listed year's) after the plan; None before it."""
+        targets = self.rating.targets
+        if day.year in targets:
+            return targets[day.year]
+        if targets and day.year < min(targets):
             return None
-        years = sorted(self.targets)
-        if day.year in self.targets:
-            return self.targets[day.year]
-        if day.year > years[-1]:
-            return self.targets[years[-1]]
-        return None
+        if self.rating.target_default is not None:
+            return self.rating.target_default
+        return targets[max(targets)] if targets else None
 
     def database_url(self) -> str:
         return os.environ.get("MOTCUA_DATABASE_URL") or self.server.database_url

@@ -61,6 +61,8 @@ class TicketRow(Base):
     kiosk_id: Mapped[str | None] = mapped_column(String(32))
     offline: Mapped[bool] = mapped_column(Boolean, default=False)
     transferred_from: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    #: Mã hồ sơ typed or scanned by the clerk at "done" (from the appointment slip).
+    dossier_code: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (
         UniqueConstraint("site", "service", "day", "seq", name="uq_ticket_seq"),
@@ -171,6 +173,32 @@ class RatingRow(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_ratings_site_day_desk", "site", "day", "desk_id"),)
+
+
+class LetterRow(Base):
+    """A letter the clerk printed: "Phiếu xin lỗi và hẹn lại ngày trả kết quả" (apology)
+    or "Thư cảm ơn" (thanks). Kept so it can be printed again and counted in reports."""
+
+    __tablename__ = "letters"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    site: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(8))
+    #: Local (site time zone) day it was made.
+    day: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    dossier_code: Mapped[str] = mapped_column(String(40))
+    service: Mapped[str | None] = mapped_column(String(16))
+    desk_id: Mapped[str | None] = mapped_column(String(32))
+    clerk_id: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(500))
+    #: Apology: the new date the result will be returned.
+    new_date: Mapped[date | None] = mapped_column(Date)
+    signer_title: Mapped[str] = mapped_column(String(200))
+    signer_name: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_letters_site_day", "site", "day"),)
 
 
 class ProcessedMessageRow(Base):

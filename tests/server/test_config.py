@@ -156,8 +156,8 @@ MISTAKES = [
         id="typo-in-section",
     ),
     pytest.param(
-        _set("targets", 2026, value=105),
-        "targets.2026",
+        _set("rating", "targets", 2026, value=105),
+        "rating.targets.2026",
         "less than or equal to 100",
         id="target-over-100",
     ),
@@ -328,8 +328,33 @@ def test_yearly_target_of_the_plan(year: int, target: float) -> None:
 def test_no_target_before_the_plan_and_custom_targets_carry_on(tmp_path: Path) -> None:
     assert load_site_config(EXAMPLE).target_for(date(2020, 12, 31)) is None
     data = site_data()
-    data["targets"] = {2026: 96, 2027: 97.5}
+    data["rating"]["targets"] = {2026: 96, 2027: 97.5}
+    data["rating"].pop("target_default", None)
     cfg = load_site_config(_write(tmp_path / "site.yaml", data))
     assert cfg.target_for(date(2026, 1, 1)) == 96
     assert cfg.target_for(date(2031, 1, 1)) == 97.5
     assert cfg.target_for(date(2025, 1, 1)) is None
+    # A default for the years after the plan …
+    data["rating"]["target_default"] = 98
+    cfg = load_site_config(_write(tmp_path / "site.yaml", data))
+    assert cfg.target_for(date(2031, 1, 1)) == 98
+    assert cfg.target_for(date(2027, 1, 1)) == 97.5
+    # … and a file written before issue 12, with `targets` at the top level, still loads.
+    old = site_data()
+    old["targets"] = old["rating"].pop("targets")
+    assert load_site_config(_write(tmp_path / "old.yaml", old)).target_for(date(2022, 5, 1)) == 90
+
+
+def test_grade_bands_are_read_highest_first_and_must_start_at_zero(tmp_path: Path) -> None:
+    data = site_data()
+    data["rating"]["grades"] = [
+        {"min_pct": 0, "name": "Chưa đạt"},
+        {"min_pct": 90, "name": "Đạt", "name_en": "Met"},
+    ]
+    cfg = load_site_config(_write(tmp_path / "site.yaml", data))
+    assert cfg.rating.grade_for(90.0).name == "Đạt"
+    assert cfg.rating.grade_for(89.9).name == "Chưa đạt"
+    assert cfg.rating.grade_for(None) is None
+    data["rating"]["grades"] = [{"min_pct": 50, "name": "Đạt"}]
+    with pytest.raises(ConfigError, match="lowest band must start at min_pct 0"):
+        load_site_config(_write(tmp_path / "bad.yaml", data))
