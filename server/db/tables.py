@@ -69,6 +69,7 @@ class TicketRow(Base):
         Index("ix_tickets_waiting", "site", "state", "service", "issued_at"),
         Index("ix_tickets_number", "site", "day", "number"),
         Index("ix_tickets_desk_day", "site", "desk_id", "day"),
+        Index("ix_tickets_dossier", "site", "dossier_code"),
     )
 
 
@@ -199,6 +200,21 @@ class LetterRow(Base):
     created_by: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_letters_site_day", "site", "day"),)
+
+
+class ReportDayRow(Base):
+    """A settled day's report facts (`server.reports.rollup`), with the fingerprint of
+    the rows they were computed from: rebuilt when those rows change."""
+
+    __tablename__ = "report_days"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    #: `Facts.to_json()` as JSON text.
+    facts: Mapped[str] = mapped_column(Text)
+    built_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ProcessedMessageRow(Base):

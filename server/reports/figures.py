@@ -6,18 +6,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from server.config import SiteConfig
 from server.reports import load
-from server.reports.compute import figures
+from server.reports.compute import Tally
+from server.reports.facts import Facts, FineKey, IdleKey, raw_facts
 from server.reports.flags import find_flags
-from server.reports.idle import IdleSegment, idle_segments
-from server.reports.load import Rated, Visit
 from server.reports.model import (
     BY_VALUES,
     Comparison,
@@ -30,7 +28,8 @@ from server.reports.model import (
     Row,
 )
 from server.reports.period import Period
-from server.timeutil import day_bounds_utc, local_day, now_utc
+from server.reports.rollup import Rollups
+from server.timeutil import now_utc
 
 
 class ReportError(ValueError):
@@ -69,66 +68,6 @@ def period_out(p: Period) -> PeriodOut:
     )
 
 
-@dataclass
-class _Data:
-    """The rows of one period, as loaded."""
-
-    visits: list[Visit]
-    rated: list[Rated]
-    idle: list[IdleSegment]
-    #: Idle segments per service (the desk free while that service's tickets waited).
-    idle_by_service: dict[str, list[IdleSegment]]
-
-
-def _load(
-    s: Session, config: SiteConfig, p: Period, f: Filters, now: datetime, per_service: bool
-) -> _Data:
-    site, tz = config.site.code, config.tz
-    since = day_bounds_utc(p.start, tz)[0]
-    until = min(day_bounds_utc(p.end, tz)[1], max(now, since))
-    visits = load.visits(s, site, p.start, p.end, f)
-    rated = load.ratings(s, site, p.start, p.end, f)
-    # Idle time: desk sessions (with each desk's state at the start: it may have opened
-    # days before), the numbers each desk handled and the tickets waiting, office-wide.
-    desks = [f.desk] if f.desk else [d.id for d in config.desks]
-    events = [e for d in desks for e in load.desk_state_at(s, site, since, d)]
-    events += load.desk_events(s, site, since, until, f.desk)
-    busy = load.busy_spans(s, site, p.start - timedelta(days=1), p.end)
-    services = {f.service} if f.service else None
-    # A number waits on its own day only: the numbering restarts each day and what is
-    # left is cancelled when the day closes.
-    waiting = [
-        (svc, issued, min(left or until, day_bounds_utc(day, tz)[1]))
-        for svc, day, issued, left in load.waiting_spans(s, site, p.start, p.end, services)
-    ]
-    desk_services = {d.id: set(d.services) & (services or set(d.services)) for d in config.desks}
-
-    def clip(segs: Iterable[IdleSegment]) -> list[IdleSegment]:
-        """Within the period, for the clerk asked, cut at local midnights (day rows)."""
-        out = []
-        for g in segs:
-            a, b = max(g.start, since), min(g.end, until)
-            if f.clerk is not None and g.clerk_id != f.clerk:
-                continue
-            while a < b:
-                midnight = day_bounds_utc(local_day(a, tz), tz)[1]
-                out.append(g._replace(start=a, end=min(b, midnight)))
-                a = midnight
-        return out
-
-    idle = clip(idle_segments(events, busy, waiting, desk_services, until))
-    by_service: dict[str, list[IdleSegment]] = {}
-    if per_service:
-        for svc in config.service_by_code if services is None else services:
-            only = {d: {svc} & set(v) for d, v in desk_services.items()}
-            by_service[svc] = clip(idle_segments(events, busy, waiting, only, until))
-    return _Data(visits, rated, idle, by_service)
-
-
-def _idle_s(segs: Iterable[IdleSegment]) -> float:
-    return sum(g.seconds for g in segs)
-
-
 def _week_key(d: date) -> str:
     year, week, _ = d.isocalendar()
     return f"{year}-W{week:02d}"
@@ -153,32 +92,60 @@ def _rank(rows: list[Row]) -> list[Row]:
 
 
 class _Breakdowns:
-    def __init__(self, config: SiteConfig, p: Period, data: _Data) -> None:
-        self.config, self.p, self.data = config, p, data
-        self.tz = config.tz
+    def __init__(self, config: SiteConfig, p: Period, facts: Facts, f: Filters) -> None:
+        self.config, self.p, self.fine = config, p, facts.tallies
+        self.idle = {k: v for k, v in facts.idle.items() if k.service == f.service}
+        self.idle_of_service: dict[str, float] = defaultdict(float)
+        for k, v in facts.idle.items():
+            if k.service is not None:
+                self.idle_of_service[k.service] += v
+
+    def total(self) -> Figures:
+        tally = Tally()
+        for t in self.fine.values():
+            tally.merge(t)
+        return tally.figures(
+            self.config,
+            idle_s=sum(self.idle.values()),
+            target_pct=self.config.target_for(self.p.end),
+        )
+
+    def heat_map(self) -> HeatMap:
+        """Arrivals (new numbers) and mean wait of served visits, by weekday × local
+        hour of issue."""
+        arrivals = [[0] * 24 for _ in range(7)]
+        wait_sum = [[0.0] * 24 for _ in range(7)]
+        wait_n = [[0] * 24 for _ in range(7)]
+        weekday: dict[str, int] = {}
+        for k, t in self.fine.items():
+            wd = weekday.setdefault(k.day, date.fromisoformat(k.day).weekday())
+            for h, n in t.arrivals.items():
+                arrivals[wd][h] += n
+            for h, waits in t.wait_hours.items():
+                wait_sum[wd][h] += sum(waits)
+                wait_n[wd][h] += len(waits)
+        means = [
+            [round(wait_sum[d][h] / wait_n[d][h], 1) if wait_n[d][h] else None for h in range(24)]
+            for d in range(7)
+        ]
+        return HeatMap(arrivals=arrivals, wait_mean_s=means)
 
     def _rows(
         self,
         keys: Sequence[tuple[str, str, str, date]],
-        visit_key: Callable[[Visit], Any],
-        rating_key: Callable[[Rated], Any],
+        key_of: Callable[[FineKey], Any],
         idle_of: Callable[[str], float],
     ) -> list[Row]:
-        visits: dict[Any, list[Visit]] = defaultdict(list)
-        for v in self.data.visits:
-            visits[visit_key(v)].append(v)
-        rated: dict[Any, list[Rated]] = defaultdict(list)
-        for r in self.data.rated:
-            rated[rating_key(r)].append(r)
+        tallies: dict[Any, Tally] = defaultdict(Tally)
+        for fine, tally in self.fine.items():
+            tallies[key_of(fine)].merge(tally)
         return [
             Row(
                 key=key,
                 label=label,
                 label_en=label_en,
-                figures=figures(
+                figures=tallies.get(key, Tally()).figures(
                     self.config,
-                    visits.get(key, []),
-                    rated.get(key, []),
                     idle_s=idle_of(key),
                     target_pct=self.config.target_for(last_day),
                 ),
@@ -186,43 +153,34 @@ class _Breakdowns:
             for key, label, label_en, last_day in keys
         ]
 
-    def _idle_by(self, key: Callable[[IdleSegment], str]) -> Callable[[str], float]:
+    def _idle_by(self, key: Callable[[IdleKey], str]) -> Callable[[str], float]:
         sums: dict[str, float] = defaultdict(float)
-        for g in self.data.idle:
-            sums[key(g)] += g.seconds
+        for k, seconds in self.idle.items():
+            sums[key(k)] += seconds
         return lambda k: sums.get(k, 0.0)
 
     def _present(self, attr: str) -> set[str]:
-        return {getattr(v, attr) for v in self.data.visits if getattr(v, attr)} | {
-            getattr(r, attr) for r in self.data.rated if getattr(r, attr)
-        }
+        return {getattr(k, attr) for k in self.fine if getattr(k, attr)}
 
     def clerk(self) -> list[Row]:
         cfg, end = self.config, self.p.end
-        present = self._present("clerk_id") | {g.clerk_id for g in self.data.idle if g.clerk_id}
+        present = self._present("clerk_id") | {k.clerk_id for k in self.idle if k.clerk_id}
         order = [c.id for c in cfg.clerks if c.id in present] + sorted(
             present - set(cfg.clerk_by_id)
         )
         keys = [(c, cfg.clerk_by_id[c].name if c in cfg.clerk_by_id else c, "", end) for c in order]
-        rows = self._rows(
-            keys,
-            lambda v: v.clerk_id,
-            lambda r: r.clerk_id,
-            self._idle_by(lambda g: g.clerk_id or ""),
-        )
+        rows = self._rows(keys, lambda k: k.clerk_id, self._idle_by(lambda g: g.clerk_id or ""))
         return _rank(rows)
 
     def desk(self) -> list[Row]:
         cfg, end = self.config, self.p.end
-        present = self._present("desk_id") | {g.desk_id for g in self.data.idle}
+        present = self._present("desk_id") | {k.desk_id for k in self.idle}
         order = [d.id for d in cfg.desks if d.id in present] + sorted(present - set(cfg.desk_by_id))
         keys = []
         for d in order:
             desk = cfg.desk_by_id.get(d)
             keys.append((d, desk.name if desk else d, f"Desk {desk.number}" if desk else d, end))
-        return self._rows(
-            keys, lambda v: v.desk_id, lambda r: r.desk_id, self._idle_by(lambda g: g.desk_id)
-        )
+        return self._rows(keys, lambda k: k.desk_id, self._idle_by(lambda g: g.desk_id))
 
     def service(self) -> list[Row]:
         cfg, end = self.config, self.p.end
@@ -232,91 +190,68 @@ class _Breakdowns:
             for svc in cfg.services
             if svc.code in present
         ]
-        idle = {k: _idle_s(v) for k, v in self.data.idle_by_service.items()}
-        return _rank(
-            self._rows(keys, lambda v: v.service, lambda r: r.service, lambda k: idle.get(k, 0))
-        )
-
-    def _local_day(self, g: IdleSegment) -> date:
-        return g.start.astimezone(self.tz).date()
+        idle = self.idle_of_service
+        return _rank(self._rows(keys, lambda k: k.service, lambda k: idle.get(k, 0)))
 
     def day(self) -> list[Row]:
         keys = [
             (d.isoformat(), d.strftime("%d/%m/%Y"), d.strftime("%d/%m/%Y"), d)
             for d in self.p.day_list()
         ]
-        return self._rows(
-            keys,
-            lambda v: v.day.isoformat(),
-            lambda r: r.day.isoformat(),
-            self._idle_by(lambda g: self._local_day(g).isoformat()),
-        )
+        return self._rows(keys, lambda k: k.day, self._idle_by(lambda g: g.day))
 
-    def _buckets(self, key: Callable[[date], str]) -> list[tuple[str, date]]:
+    def _buckets(self, key: Callable[[date], str]) -> tuple[list[tuple[str, date]], dict[str, str]]:
+        """(bucket key, its last day of the period) in order, and day → bucket key."""
         last: dict[str, date] = {}
+        of_day: dict[str, str] = {}
         for d in self.p.day_list():
             last[key(d)] = d
-        return list(last.items())
+            of_day[d.isoformat()] = key(d)
+        return list(last.items()), of_day
 
     def week(self) -> list[Row]:
+        buckets, of_day = self._buckets(_week_key)
         keys = []
-        for k, last in self._buckets(_week_key):
+        for k, last in buckets:
             year, week = k.split("-W")
             keys.append((k, f"Tuần {int(week)}/{year}", f"Week {int(week)}/{year}", last))
         return self._rows(
             keys,
-            lambda v: _week_key(v.day),
-            lambda r: _week_key(r.day),
-            self._idle_by(lambda g: _week_key(self._local_day(g))),
+            lambda k: of_day[k.day],
+            self._idle_by(lambda g: of_day.get(g.day, "")),
         )
 
     def month(self) -> list[Row]:
+        buckets, of_day = self._buckets(_month_key)
         keys = []
-        for k, last in self._buckets(_month_key):
+        for k, last in buckets:
             year, month = k.split("-")
             keys.append((k, f"Tháng {int(month)}/{year}", f"{int(month):02d}/{year}", last))
         return self._rows(
             keys,
-            lambda v: _month_key(v.day),
-            lambda r: _month_key(r.day),
-            self._idle_by(lambda g: _month_key(self._local_day(g))),
+            lambda k: of_day[k.day],
+            self._idle_by(lambda g: of_day.get(g.day, "")),
         )
 
 
-def heat_map(config: SiteConfig, visits: Sequence[Visit]) -> HeatMap:
-    """Arrivals (new numbers) and mean wait of served visits, by weekday × local hour."""
-    tz = config.tz
-    arrivals = [[0] * 24 for _ in range(7)]
-    wait_sum = [[0.0] * 24 for _ in range(7)]
-    wait_n = [[0] * 24 for _ in range(7)]
-    for v in visits:
-        local = v.issued_at.astimezone(tz)
-        wd, h = local.weekday(), local.hour
-        if v.transferred_from is None:
-            arrivals[wd][h] += 1
-        if v.state == "done" and v.called_at is not None:
-            wait_sum[wd][h] += (v.called_at - v.issued_at).total_seconds()
-            wait_n[wd][h] += 1
-    means = [
-        [round(wait_sum[d][h] / wait_n[d][h], 1) if wait_n[d][h] else None for h in range(24)]
-        for d in range(7)
-    ]
-    return HeatMap(arrivals=arrivals, wait_mean_s=means)
+def _facts(
+    s: Session, config: SiteConfig, p: Period, now: datetime, rollups: Rollups | None
+) -> Facts:
+    if rollups is None:
+        return raw_facts(s, config, p.start, p.end, now)
+    return rollups.facts(s, p.start, p.end, now)
 
 
-def _total(config: SiteConfig, p: Period, data: _Data) -> Figures:
-    return figures(
-        config,
-        data.visits,
-        data.rated,
-        idle_s=_idle_s(data.idle),
-        target_pct=config.target_for(p.end),
-    )
-
-
-def _compare(s: Session, config: SiteConfig, p: Period, f: Filters, now: datetime) -> Comparison:
-    data = _load(s, config, p, f, now, per_service=False)
-    return Comparison(period=period_out(p), figures=_total(config, p, data))
+def _compare(
+    s: Session,
+    config: SiteConfig,
+    p: Period,
+    f: Filters,
+    now: datetime,
+    rollups: Rollups | None,
+) -> Comparison:
+    parts = _Breakdowns(config, p, _facts(s, config, p, now, rollups).select(f), f)
+    return Comparison(period=period_out(p), figures=parts.total())
 
 
 def build_report(
@@ -328,29 +263,31 @@ def build_report(
     compare: bool = True,
     by: Iterable[str] = BY_VALUES,
     now: datetime | None = None,
+    rollups: Rollups | None = None,
 ) -> Report:
-    """Every figure of ``period`` (local days of the site), narrowed by ``filters``."""
+    """Every figure of ``period`` (local days of the site), narrowed by ``filters``;
+    from the daily roll-ups where ``rollups`` is given, else from the raw rows."""
     f = filters or Filters()
     check_filters(config, f)
     now = now or now_utc()
-    data = _load(s, config, period, f, now, per_service="service" in by)
-    parts = _Breakdowns(config, period, data)
+    parts = _Breakdowns(config, period, _facts(s, config, period, now, rollups).select(f), f)
     years = range(period.start.year, period.end.year + 1)
-    letters = load.letters(s, config.site.code, period.start, period.end, f)
+    site = config.site.code
+    letters = load.letters(s, site, period.start, period.end, f)
     return Report(
-        site=config.site.code,
+        site=site,
         office=config.site.name,
         office_en=config.site.name_en,
         period=period_out(period),
         filters=f,
         generated_at=now.astimezone(UTC),
         timezone=config.site.timezone,
-        total=_total(config, period, data),
-        previous=_compare(s, config, period.previous(), f, now) if compare else None,
-        last_year=_compare(s, config, period.last_year(), f, now) if compare else None,
+        total=parts.total(),
+        previous=_compare(s, config, period.previous(), f, now, rollups) if compare else None,
+        last_year=_compare(s, config, period.last_year(), f, now, rollups) if compare else None,
         by={b: getattr(parts, b)() for b in BY_VALUES if b in by},
-        heatmap=heat_map(config, data.visits),
-        flags=find_flags(data.rated),
+        heatmap=parts.heat_map(),
+        flags=find_flags(load.ratings(s, site, period.start, period.end, f)),
         letters=Letters(apology=letters.get("apology", 0), thanks=letters.get("thanks", 0)),
         targets={y: t for y in years if (t := config.target_for(date(y, 12, 31))) is not None},
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from protocol.conduct import Level
 from server.reports.compute import pct, satisfaction
@@ -40,15 +41,15 @@ def _delta(all_rated: Sequence[Rated], flagged: Sequence[Rated]) -> float | None
 
 
 def _flag(kind: str, rows: Sequence[Rated], all_rated: Sequence[Rated], vi: str, en: str) -> Flag:
-    times = [r.sent_at for r in rows]
+    times = [r.sent for r in rows]
     clerks = {r.clerk_id for r in rows}
     return Flag(
         kind=kind,  # type: ignore[arg-type]
         desk_id=rows[0].desk_id,
         clerk_id=clerks.pop() if len(clerks) == 1 else None,
         count=len(rows),
-        first_at=min(times),
-        last_at=max(times),
+        first_at=datetime.fromtimestamp(min(times), UTC),
+        last_at=datetime.fromtimestamp(max(times), UTC),
         delta_pct=_delta(all_rated, rows),
         detail=vi,
         detail_en=en,
@@ -60,15 +61,11 @@ def _bursts(by_desk: dict[str, list[Rated]], rated: Sequence[Rated]) -> list[Fla
     for rows in by_desk.values():
         run: list[Rated] = []
         for r in [*rows, None]:
-            if (
-                r is not None
-                and run
-                and (r.sent_at - run[-1].sent_at).total_seconds() <= (BURST_GAP_S)
-            ):
+            if r is not None and run and r.sent - run[-1].sent <= BURST_GAP_S:
                 run.append(r)
                 continue
             if len(run) >= BURST_MIN:
-                span = (run[-1].sent_at - run[0].sent_at).total_seconds()
+                span = run[-1].sent - run[0].sent
                 out.append(
                     _flag(
                         "burst",
@@ -85,7 +82,7 @@ def _bursts(by_desk: dict[str, list[Rated]], rated: Sequence[Rated]) -> list[Fla
 def _too_perfect(by_desk: dict[str, list[Rated]], rated: Sequence[Rated]) -> list[Flag]:
     out: list[Flag] = []
     for rows in by_desk.values():
-        answers = [(r.sent_at - r.ended_at).total_seconds() for r in rows if r.ended_at is not None]
+        answers = [r.sent - r.ended for r in rows if r.ended is not None]
         if (
             len(rows) >= PERFECT_MIN
             and all(r.level == Level.VERY_SATISFIED for r in rows)
@@ -112,9 +109,9 @@ def _phantoms(by_desk: dict[str, list[Rated]], rated: Sequence[Rated]) -> list[F
         short = [
             r
             for r in rows
-            if r.started_at is not None
-            and r.ended_at is not None
-            and (r.ended_at - r.started_at).total_seconds() < PHANTOM_SERVICE_S
+            if r.started is not None
+            and r.ended is not None
+            and r.ended - r.started < PHANTOM_SERVICE_S
         ]
         if short:
             out.append(
@@ -134,7 +131,7 @@ def _phantoms(by_desk: dict[str, list[Rated]], rated: Sequence[Rated]) -> list[F
 def find_flags(rated: Sequence[Rated]) -> list[Flag]:
     """Every suspicious pattern in the ratings of a report, biggest first."""
     by_desk: dict[str, list[Rated]] = defaultdict(list)
-    for r in sorted(rated, key=lambda r: r.sent_at):
+    for r in sorted(rated, key=lambda r: r.sent):
         by_desk[r.desk_id].append(r)
     flags = [
         *_bursts(by_desk, rated),

@@ -1,31 +1,31 @@
 """Clerk idle time while people waited: a desk open, not paused and free (no number in
 hand) while a ticket of a service it serves was waiting (``qms-kpis.md``).
 
-Works on half-open UTC intervals ``[a, b)``; the result is a list of idle segments with
-their desk and clerk, which the report buckets by local day.
+Works on half-open intervals ``[a, b)`` of epoch seconds; the result is a list of idle
+segments with their desk and clerk, which the report buckets by local day.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
 from typing import NamedTuple
 
 from server.reports.load import DeskEvent
 
-Span = tuple[datetime, datetime]
+Span = tuple[float, float]
 
 
 class IdleSegment(NamedTuple):
     desk_id: str
     clerk_id: str | None
-    start: datetime
-    end: datetime
+    start: float
+    end: float
 
     @property
     def seconds(self) -> float:
-        return (self.end - self.start).total_seconds()
+        return self.end - self.start
 
 
 def union(spans: Iterable[Span]) -> list[Span]:
@@ -71,10 +71,16 @@ def intersect(x: list[Span], y: list[Span]) -> list[Span]:
     return out
 
 
-def available(events: list[DeskEvent], until: datetime) -> dict[str, list[tuple[Span, str | None]]]:
+def near(spans: list[Span], starts: list[float], ends: list[float], span: Span) -> list[Span]:
+    """The spans of ``spans`` (sorted, disjoint; ``starts``/``ends`` their bounds) that may
+    overlap ``span``: a slice, so each desk session costs a search, not a scan."""
+    return spans[bisect_right(ends, span[0]) : bisect_left(starts, span[1])]
+
+
+def available(events: list[DeskEvent], until: float) -> dict[str, list[tuple[Span, str | None]]]:
     """Per desk: the spans it was open and not paused, with the clerk at it."""
     out: dict[str, list[tuple[Span, str | None]]] = defaultdict(list)
-    since: dict[str, tuple[datetime, str | None]] = {}
+    since: dict[str, tuple[float, str | None]] = {}
     is_open: dict[str, bool] = {}
     for e in events:
         if e.kind == "open":
@@ -94,14 +100,29 @@ def available(events: list[DeskEvent], until: datetime) -> dict[str, list[tuple[
     return out
 
 
+class _Bounded:
+    """Sorted disjoint spans with their bounds, for `near`."""
+
+    def __init__(self, spans: list[Span]) -> None:
+        self.spans = spans
+        self.starts = [x[0] for x in spans]
+        self.ends = [x[1] for x in spans]
+
+    def near(self, span: Span) -> list[Span]:
+        return near(self.spans, self.starts, self.ends, span)
+
+
 def idle_segments(
     events: list[DeskEvent],
-    busy: list[tuple[str, datetime, datetime | None]],
-    waiting: list[tuple[str, datetime, datetime | None]],
+    busy: list[tuple[str, float, float | None]],
+    waiting: list[tuple[str, float, float | None]],
     desk_services: dict[str, set[str]],
-    until: datetime,
-) -> list[IdleSegment]:
-    """Idle segments of every desk in ``events``.
+    until: float,
+    *,
+    per_service: bool = False,
+) -> tuple[list[IdleSegment], dict[str, list[IdleSegment]]]:
+    """Idle segments of every desk in ``events``: while anyone it serves waited, and (with
+    ``per_service``) while someone of each of its services waited.
 
     ``busy``: (desk, first call, end) of the numbers desks handled; ``waiting``:
     (service, issued, left the queue) of the tickets that could be called; open ends run
@@ -112,18 +133,26 @@ def idle_segments(
     waiting_by_service: dict[str, list[Span]] = defaultdict(list)
     for svc, a, b in waiting:
         waiting_by_service[svc].append((a, b or until))
-    queue_union: dict[frozenset[str], list[Span]] = {}
-    out: list[IdleSegment] = []
+    queues: dict[frozenset[str], _Bounded] = {}
+
+    def queue(services: frozenset[str]) -> _Bounded:
+        if services not in queues:
+            queues[services] = _Bounded(
+                union(x for svc in services for x in waiting_by_service.get(svc, ()))
+            )
+        return queues[services]
+
+    total: list[IdleSegment] = []
+    by_service: dict[str, list[IdleSegment]] = defaultdict(list)
     for desk, spans in available(events, until).items():
         services = frozenset(desk_services.get(desk, ()))
-        if services not in queue_union:
-            queue_union[services] = union(
-                s for svc in services for s in waiting_by_service.get(svc, ())
-            )
-        people_waiting = queue_union[services]
-        free_busy = union(busy_by_desk.get(desk, ()))
+        desk_busy = _Bounded(union(busy_by_desk.get(desk, ())))
         for span, clerk in spans:
-            free = subtract([span], free_busy)
-            for a, b in intersect(free, people_waiting):
-                out.append(IdleSegment(desk, clerk, a, b))
-    return out
+            free = subtract([span], desk_busy.near(span))
+            for a, b in intersect(free, queue(services).near(span)):
+                total.append(IdleSegment(desk, clerk, a, b))
+            if per_service:
+                for svc in services:
+                    for a, b in intersect(free, queue(frozenset({svc})).near(span)):
+                        by_service[svc].append(IdleSegment(desk, clerk, a, b))
+    return total, dict(by_service)

@@ -21,6 +21,7 @@ from server.db.tables import (
     DeskEventRow,
     DeskRow,
     RatingRow,
+    ReportDayRow,
     TicketEventRow,
     TicketRow,
 )
@@ -166,5 +167,13 @@ def numbers(rows: Iterable[Any]) -> list[str]:
 def wipe(db: Database) -> None:
     """Empty the tables the engine writes (between hypothesis examples)."""
     with db.write() as s:
-        for table in (RatingRow, TicketEventRow, TicketRow, CounterRow, DeskEventRow, DeskRow):
+        for table in (
+            RatingRow,
+            TicketEventRow,
+            TicketRow,
+            CounterRow,
+            DeskEventRow,
+            DeskRow,
+            ReportDayRow,
+        ):
             s.execute(delete(table))

@@ -1,4 +1,5 @@
-"""reports: dossier code on a visit, letters (apology / thanks), report indexes (issue 12)
+"""reports: dossier code on a visit, letters (apology / thanks), daily report roll-ups,
+report indexes (issue 12)
 
 Revision ID: 0003
 Revises: 0002
@@ -21,6 +22,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("tickets") as batch:
         batch.add_column(sa.Column("dossier_code", sa.String(length=40), nullable=True))
+    op.create_index("ix_tickets_dossier", "tickets", ["site", "dossier_code"])
     op.create_table(
         "letters",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -40,10 +42,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_letters_site_day", "letters", ["site", "day"])
+    op.create_table(
+        "report_days",
+        sa.Column("site", sa.String(length=32), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("facts", sa.Text(), nullable=False),
+        sa.Column("built_at", server.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("site", "day"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("report_days")
     op.drop_index("ix_letters_site_day", table_name="letters")
     op.drop_table("letters")
+    op.drop_index("ix_tickets_dossier", table_name="tickets")
     with op.batch_alter_table("tickets") as batch:
         batch.drop_column("dossier_code")
