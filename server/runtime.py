@@ -34,6 +34,7 @@ from server.gateway import Gateway
 from server.link_watch import HEARTBEAT_S, LinkReport, LinkWatch
 from server.publisher import StatePublisher
 from server.queue.engine import QueueEngine
+from server.reports.rollup import Rollups, Warmer
 from server.timeutil import now_utc
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,9 @@ class ServerRuntime:
         #: Called (from the link watch's thread) when the broker link's state changes.
         self.link_listeners: list[Callable[[LinkReport], None]] = []
         self.publisher.presence_known = self.presence_known
+        #: Daily report roll-ups, kept built in the background once the server runs.
+        self.rollups = Rollups(self.db, cfg)
+        self.rollup_warmer = Warmer(self.rollups)
 
     def start(self) -> None:
         cfg = self.config
@@ -144,6 +148,7 @@ class ServerRuntime:
         self.publisher.start()
         self.gateway.start()
         link.start()
+        self.rollup_warmer.start()
 
     def _status_payload(self, state: str) -> bytes:
         return ServerStatus(
@@ -190,6 +195,7 @@ class ServerRuntime:
         }
 
     def stop(self) -> None:
+        self.rollup_warmer.stop()
         if self.watch is not None:
             self.watch.stop()
         self.gateway.stop()

@@ -153,16 +153,19 @@ class Tally:
         return t
 
     def merge(self, other: Tally) -> None:
-        for c in self._COUNTERS:
-            _add(getattr(self, c), getattr(other, c))
-        _add(self.arrivals, other.arrivals)
-        self.issued += other.issued
-        self.waits += other.waits
-        self.within += other.within
-        self.serve_times += other.serve_times
-        self.partial += other.partial
-        for h, w in other.wait_hours.items():
-            self.wait_hours.setdefault(h, []).extend(w)
+        if other.states:  # a tally of visits
+            _add(self.states, other.states)
+            _add(self.arrivals, other.arrivals)
+            self.issued += other.issued
+            self.waits += other.waits
+            self.within += other.within
+            self.serve_times += other.serve_times
+            for h, w in other.wait_hours.items():
+                self.wait_hours.setdefault(h, []).extend(w)
+        if other.levels:  # a tally of ratings
+            for c in ("levels", "raw", "sources", "praised", "reasons"):
+                _add(getattr(self, c), getattr(other, c))
+            self.partial += other.partial
 
     def figures(
         self, config: SiteConfig, *, idle_s: float = 0.0, target_pct: float | None = None

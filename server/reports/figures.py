@@ -287,7 +287,7 @@ def build_report(
         last_year=_compare(s, config, period.last_year(), f, now, rollups) if compare else None,
         by={b: getattr(parts, b)() for b in BY_VALUES if b in by},
         heatmap=parts.heat_map(),
-        flags=find_flags(load.ratings(s, site, period.start, period.end, f)),
+        flags=find_flags(load.ratings(s, site, period.start, period.end, f, conduct=False)),
         letters=Letters(apology=letters.get("apology", 0), thanks=letters.get("thanks", 0)),
         targets={y: t for y in years if (t := config.target_for(date(y, 12, 31))) is not None},
     )

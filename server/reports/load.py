@@ -15,7 +15,7 @@ import json
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Float, Integer, Select, String, cast, func, select
+from sqlalchemy import Float, Integer, Select, String, cast, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -133,7 +133,11 @@ def _codes(text: str | None, memo: dict[str | None, tuple[str, ...]]) -> tuple[s
     return memo[text]
 
 
-def ratings(s: Session, site: str, start: date, end: date, f: Filters) -> list[Rated]:
+def ratings(
+    s: Session, site: str, start: date, end: date, f: Filters, *, conduct: bool = True
+) -> list[Rated]:
+    """The ratings of the days; without their conduct items unless ``conduct``."""
+    none = literal_column("NULL")
     q = (
         select(
             _day_text(_R.day),
@@ -142,8 +146,8 @@ def ratings(s: Session, site: str, start: date, end: date, f: Filters) -> list[R
             _R.clerk_id,
             _R.level,
             _R.level_raw,
-            cast(_R.praised, String),
-            cast(_R.reasons, String),
+            cast(_R.praised, String) if conduct else none,
+            cast(_R.reasons, String) if conduct else none,
             cast(_R.partial, Integer),
             _R.source,
             epoch(_R.sent_at),

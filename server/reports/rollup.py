@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import threading
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -25,6 +27,8 @@ from server.db.database import Database
 from server.db.tables import RatingRow, ReportDayRow, TicketRow
 from server.reports.facts import Facts, raw_facts
 from server.timeutil import local_day, now_utc
+
+log = logging.getLogger(__name__)
 
 #: Bump when `Facts` or the way it is computed changes: every stored day is rebuilt.
 VERSION = 1
@@ -170,3 +174,41 @@ class Rollups:
             if stale:
                 self.build(s, stale, wanted, now)
         return len(stale)
+
+
+class Warmer:
+    """Keeps the roll-ups built in the background: at start for the last five years,
+    then every hour for the last 400 days (a day settles each night; a kiosk's offline
+    numbers may arrive late). Reports never wait for it: a missing day is built on
+    demand."""
+
+    START_DAYS = 5 * 366
+    EVERY_S = 3600.0
+    RECENT_DAYS = 400
+
+    def __init__(self, rollups: Rollups) -> None:
+        self.rollups = rollups
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="report-rollups", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        days = self.START_DAYS
+        while not self._stop.is_set():
+            today = local_day(now_utc(), self.rollups.config.tz)
+            try:
+                built = self.rollups.warm(today - timedelta(days=days), today)
+                if built:
+                    log.info("report roll-ups: %d day(s) built", built)
+            except Exception:  # a report can still be made from the raw rows
+                log.exception("report roll-ups could not be built")
+            days = self.RECENT_DAYS
+            self._stop.wait(self.EVERY_S)
