@@ -70,6 +70,9 @@ class TicketRow(Base):
         Index("ix_tickets_number", "site", "day", "number"),
         Index("ix_tickets_desk_day", "site", "desk_id", "day"),
         Index("ix_tickets_dossier", "site", "dossier_code"),
+        #: The latest services of a service (the ETA's rolling median), without sorting
+        #: a year of history at every issue.
+        Index("ix_tickets_recent_done", "site", "service", "state", "ended_at"),
     )
 
 

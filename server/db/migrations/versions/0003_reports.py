@@ -23,6 +23,7 @@ def upgrade() -> None:
     with op.batch_alter_table("tickets") as batch:
         batch.add_column(sa.Column("dossier_code", sa.String(length=40), nullable=True))
     op.create_index("ix_tickets_dossier", "tickets", ["site", "dossier_code"])
+    op.create_index("ix_tickets_recent_done", "tickets", ["site", "service", "state", "ended_at"])
     op.create_table(
         "letters",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -58,6 +59,7 @@ def downgrade() -> None:
     op.drop_table("report_days")
     op.drop_index("ix_letters_site_day", table_name="letters")
     op.drop_table("letters")
+    op.drop_index("ix_tickets_recent_done", table_name="tickets")
     op.drop_index("ix_tickets_dossier", table_name="tickets")
     with op.batch_alter_table("tickets") as batch:
         batch.drop_column("dossier_code")
