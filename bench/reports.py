@@ -83,7 +83,7 @@ def page_data(db: Database, config: SiteConfig, period: str, rollups: Rollups | 
 def workbook(db: Database, config: SiteConfig, period: str, rollups: Rollups | None) -> int:
     with db.read() as s:
         report = build_report(s, config, parse_period(period), now=NOW, rollups=rollups)
-    return len(report_xlsx(report, official_table(report, config), [], config))
+    return len(report_xlsx(report, official_table(report, config), config))
 
 
 def measure(db: Database, config: SiteConfig, label: str, runs: int) -> list[str]:

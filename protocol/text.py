@@ -8,10 +8,13 @@ NFC at each boundary.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 
 def nfc(value: str) -> str:
@@ -53,3 +56,116 @@ Text300 = bounded_text(300)
 LongText = bounded_text(500)
 
 NonNegative = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+# ---------------------------------------------------------------- typed by people
+
+
+class TextRefused(ValueError):
+    """Text a person typed that cannot be taken, saying why in Vietnamese and English."""
+
+    def __init__(self, message: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message = message
+        self.message_en = message_en
+
+
+#: The type of the pydantic errors that carry a `TextRefused` (its messages in ``ctx``:
+#: ``message`` in Vietnamese, ``message_en``), so an API can show them as they are.
+REFUSED = "motcua_refused"
+
+
+def _pydantic(check: Callable[[str], str]) -> Callable[[object], object]:
+    """A before-validator running ``check`` on strings, its refusal as a pydantic error."""
+
+    def validate(value: object) -> object:
+        if not isinstance(value, str):
+            return value  # the str validation after this one says what is wrong
+        try:
+            return check(value)
+        except TextRefused as e:
+            raise PydanticCustomError(
+                REFUSED, "{message_en}", {"message": e.message, "message_en": e.message_en}
+            ) from None
+
+    return validate
+
+
+def _invisible(ch: str, allowed: str = "") -> bool:
+    """A control or format character (NUL, ESC, zero-width space, BOM, …)."""
+    return unicodedata.category(ch) in ("Cc", "Cf") and ch not in allowed
+
+
+#: Longest dossier code (mã hồ sơ) kept; the codes of the national one-stop system are
+#: about 25 characters, e.g. ``000.00.25.H23-261105-0012``.
+DOSSIER_CODE_MAX = 40
+_DOSSIER_CHAR = re.compile(r"[A-Za-z0-9._/-]")
+
+
+def check_dossier_code(value: str) -> str:
+    """A dossier code as typed or scanned: NFC, stripped (a scanner may add a CR or a
+    tab), 1–40 characters among ASCII letters, digits and ``. _ / -``; `TextRefused`
+    otherwise."""
+    code = nfc(value).strip()
+    if not code:
+        raise TextRefused("Mã hồ sơ đang để trống", "the dossier code is empty")
+    if any(_invisible(ch) for ch in code):
+        raise TextRefused(
+            "Mã hồ sơ có ký tự điều khiển (không in được): hãy quét hoặc gõ lại",
+            "the dossier code contains control characters: scan or type it again",
+        )
+    if len(code) > DOSSIER_CODE_MAX:
+        raise TextRefused(
+            f"Mã hồ sơ dài quá {DOSSIER_CODE_MAX} ký tự (đang có {len(code)} ký tự)",
+            f"the dossier code is longer than {DOSSIER_CODE_MAX} characters ({len(code)})",
+        )
+    bad = next((ch for ch in code if not _DOSSIER_CHAR.fullmatch(ch)), None)
+    if bad is not None:
+        shown_vi, shown_en = ("dấu cách", "a space") if bad.isspace() else (f"“{bad}”", repr(bad))
+        raise TextRefused(
+            "Mã hồ sơ chỉ gồm chữ cái không dấu, chữ số và các dấu . _ / - "
+            f"(không được có {shown_vi})",
+            f"the dossier code may hold only letters A–Z, digits and . _ / - (not {shown_en})",
+        )
+    return code
+
+
+#: Mã hồ sơ (see `check_dossier_code`).
+DossierCode = Annotated[
+    str,
+    BeforeValidator(_pydantic(check_dossier_code)),
+    Field(
+        min_length=1,
+        max_length=DOSSIER_CODE_MAX,
+        examples=["000.00.25.H23-261105-0012"],
+    ),
+]
+
+
+def labelled_text(max_length: int, what: str, what_en: str, *, required: bool = True) -> Any:
+    """Free text a person types (NFC, stripped; line breaks and tabs allowed, other
+    control characters not), whose refusals name the field in both languages:
+    ``what`` / ``what_en`` ("lý do" / "the reason")."""
+
+    def check(value: str) -> str:
+        text = nfc(value).strip()
+        if required and not text:
+            raise TextRefused(f"Hãy ghi {what}", f"give {what_en}")
+        if any(_invisible(ch, "\n\t") for ch in text):
+            raise TextRefused(
+                f"{what[:1].upper()}{what[1:]} có ký tự điều khiển (không in được)",
+                f"{what_en} contains control characters",
+            )
+        if len(text) > max_length:
+            raise TextRefused(
+                f"{what[:1].upper()}{what[1:]} dài quá {max_length} ký tự "
+                f"(đang có {len(text)} ký tự)",
+                f"{what_en} is longer than {max_length} characters ({len(text)})",
+            )
+        return text
+
+    return Annotated[
+        str,
+        BeforeValidator(_pydantic(check)),
+        Field(min_length=1 if required else 0, max_length=max_length),
+    ]

@@ -12,8 +12,11 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 
+import openpyxl
 import paho.mqtt.client as mqtt
 import pytest
 import yaml
@@ -333,3 +336,98 @@ def test_board_token_prints_an_address_that_opens_the_board_and_revoke_ends_it(
     assert revoked.exit_code == 0 and "1" in revoked.stdout
     with site_db.read() as s:
         assert user_for_token(s, token) is None
+
+
+# ----------------------------------------------------------------------------- report
+
+
+@pytest.fixture
+def report_site(site_file: Path) -> Iterator[tuple[Path, Any]]:
+    """The site file and its database holding August and September 2026 (simulated)."""
+    from server.db.migrate import upgrade
+    from tests.support.report_history import write_history
+
+    cfg = load_site_config(site_file)
+    db = Database(cfg.database_url())
+    upgrade(db)
+    write_history(db, cfg, first=date(2026, 8, 1))
+    db.dispose()
+    yield site_file, cfg
+
+
+def _report(site_file: Path, *args: str) -> Result:
+    return _run("report", "--config", str(site_file), *args)
+
+
+def test_report_writes_xlsx_pdf_and_csv_from_the_database(
+    report_site: tuple[Path, Any], tmp_path: Path
+) -> None:
+    from server.reports.figures import build_report
+    from server.reports.model import Filters
+    from server.reports.period import parse_period
+
+    site_file, cfg = report_site
+    helped = _run("report", "--help")
+    assert helped.exit_code == 0 and "Lập báo cáo ra tệp" in helped.output
+    db = Database(cfg.database_url())
+    with db.read() as s:
+        august = build_report(s, cfg, parse_period("2026-08"), compare=False)
+        lan = build_report(s, cfg, parse_period("2026-08"), Filters(clerk="c01"), compare=False)
+    db.dispose()
+    pct = f"{august.total.satisfaction_pct:.1f}".replace(".", ",")
+
+    xlsx = tmp_path / "out" / "bao-cao.xlsx"
+    result = _report(site_file, "--period", "2026-08", "--out", str(xlsx), "--site", "gialoc")
+    assert result.exit_code == 0, result.output
+    assert f"Tháng 8 năm 2026: hài lòng / satisfied {pct} %" in result.stdout
+    assert str(xlsx) in result.stdout
+    wb = openpyxl.load_workbook(xlsx)
+    official = wb["Bảng đánh giá"]
+    total = next(r for r in official.iter_rows(values_only=True) if r[1] == "Tổng cộng")
+    assert total[2] == august.total.ratings and total[6] == august.total.satisfaction_pct
+
+    pdf = tmp_path / "bao-cao.bin"
+    result = _report(site_file, "--period", "2026-08", "--out", str(pdf), "--format", "pdf")
+    assert result.exit_code == 0, result.output
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    csv_file = tmp_path / "clerk.csv"
+    result = _report(
+        site_file, "--period", "2026-08", "--out", str(csv_file), "--clerk", "c01", "--lang", "en"
+    )
+    assert result.exit_code == 0, result.output
+    assert f"August 2026: hài lòng / satisfied {lan.total.satisfaction_pct:.1f} %" in result.stdout
+    raw = csv_file.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Clerk,Code,Rank,") and len(lines) == 2
+    assert lines[1].split(",")[1] == "c01"
+
+    by_day = tmp_path / "days.csv"
+    result = _report(
+        site_file, "--period", "2026-08-01..2026-08-10", "--by", "day", "-o", str(by_day)
+    )
+    assert result.exit_code == 0, result.output
+    assert len(by_day.read_text(encoding="utf-8-sig").splitlines()) == 1 + 10
+
+
+@pytest.mark.parametrize(
+    ("args", "vi", "en"),
+    [
+        (["--period", "2026-13"], "tháng phải từ 1 đến 12", "the month must be 1–12"),
+        (["--period", "2026-02-30"], "không có ngày 2026-02-30", "there is no day 2026-02-30"),
+        (["--period", "2020-01-01..2026-01-01"], "dài quá 5 năm", "longer than 5 years"),
+        (["--period", "2026-08", "--clerk", "c99"], "Không có cán bộ “c99”", "unknown clerk"),
+        (["--period", "2026-08", "--site", "hanoi"], "không trùng cấu hình", "not the configured"),
+        (["--period", "2026-08", "--by", "year"], "Cách chia “year”", "unknown breakdown"),
+    ],
+)
+def test_report_refuses_bad_input_with_both_messages_and_writes_nothing(
+    report_site: tuple[Path, Any], tmp_path: Path, args: list[str], vi: str, en: str
+) -> None:
+    site_file, _ = report_site
+    out = tmp_path / "bao-cao.csv"
+    result = _report(site_file, *args, "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert vi in result.stderr and en in result.stderr, result.stderr
+    assert not out.exists() and not list(tmp_path.glob(".bao-cao*"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import select
 
 from protocol.messages import DeskState, DeskStats, QueueState
-from protocol.text import Reason, TicketNumber
+from protocol.text import DossierCode, Reason, TicketNumber
 from server.db.tables import DeskRow, RejectedMessageRow
 from server.health import health_report
 from server.http.auth import SESSION_COOKIE, current_user, require
@@ -161,9 +162,14 @@ class StatsOut(BaseModel):
     desks: list[DeskStats]
 
 
+#: Range parameters this endpoint does not take (a range is a report).
+_RANGE_PARAMS = ("from", "to", "period")
+
+
 @router.get("/sites/{site}/desks/stats")
 def stats(
     site: str,
+    request: Request,
     rt: Runtime,
     user: Supervisor,
     day: Annotated[
@@ -171,8 +177,22 @@ def stats(
     ] = None,
 ) -> StatsOut:
     """Per-desk aggregates for a local day: served, ratings, satisfaction %, response
-    rate, counts per level, praised item and reason, wait and service times."""
+    rate, counts per level, praised item and reason, wait and service times. One day
+    only: ``from``/``to`` are refused (a range is `GET /api/sites/{site}/reports`)."""
     _check_site(rt, site)
+    if given := [p for p in _RANGE_PARAMS if p in request.query_params]:
+        raise HTTPException(
+            422,
+            {
+                "code": "one_day_only",
+                "message": f"Thống kê quầy chỉ cho một ngày (date=YYYY-MM-DD), không nhận "
+                f"{', '.join(given)}: số liệu nhiều ngày xem ở /api/sites/{site}/reports"
+                "?period=2026-11-01..2026-11-30",
+                "message_en": f"desk stats are for one day (date=YYYY-MM-DD); {', '.join(given)} "
+                f"is not taken: for a range use /api/sites/{site}/reports"
+                "?period=2026-11-01..2026-11-30",
+            },
+        )
     day = day or rt.engine.today()
     with rt.db.read() as s:
         return StatsOut(
@@ -236,6 +256,7 @@ Action = Literal[
     "transfer",
     "pause",
     "resume",
+    "dossier",
 ]
 
 
@@ -244,6 +265,10 @@ class DeskActionIn(_In):
     number: Annotated[TicketNumber | None, BeforeValidator(_upper)] = None
     service: str | None = Field(default=None, max_length=16)
     reason: Reason | None = None
+    #: Mã hồ sơ from the appointment slip: with "done", or "dossier" afterwards.
+    dossier_code: DossierCode | None = None
+    #: "dossier": the visit the clerk means (refused if the desk has finished another).
+    ticket_id: uuid.UUID | None = None
 
 
 class DeskActionOut(BaseModel):
@@ -269,6 +294,8 @@ def _ticket_json(ticket: Any) -> dict[str, Any] | None:
         "issued_at": ticket.issued_at.isoformat(),
         #: Issued by a kiosk from its reserve while it could not reach the server.
         "offline": bool(ticket.offline),
+        "ended_at": ticket.ended_at.isoformat() if ticket.ended_at else None,
+        "dossier_code": ticket.dossier_code,
     }
 
 
@@ -287,7 +314,10 @@ _ACTIONS: dict[str, Any] = {
     ),
     "recall": lambda e, s, d, b, c: e.recall(s, d, c),
     "start": lambda e, s, d, b, c: e.start(s, d, c),
-    "done": lambda e, s, d, b, c: e.done(s, d, c),
+    "done": lambda e, s, d, b, c: e.done(s, d, c, b.dossier_code),
+    "dossier": lambda e, s, d, b, c: e.set_dossier_code(
+        s, d, _need(b.dossier_code, "Hãy nhập mã hồ sơ", "give `dossier_code`"), c, b.ticket_id
+    ),
     "no-show": lambda e, s, d, b, c: e.no_show(s, d, c),
     "transfer": lambda e, s, d, b, c: e.transfer(
         s, d, _need(b.service, "Hãy chọn lĩnh vực chuyển đến", "give `service`"), c
@@ -307,7 +337,8 @@ def desk_action(
     body: DeskActionIn | None = None,
 ) -> DeskActionOut:
     """Drive a desk: open (log the clerk in), call-next, call-number, recall, start,
-    done, no-show, transfer, pause (with a reason), resume, close."""
+    done (with the dossier code if given), no-show, transfer, pause (with a reason),
+    resume, close; dossier: add or correct the dossier code of the visit just finished."""
     _check_site(rt, site)
     body = body or DeskActionIn()
     changes = Changes()
@@ -343,3 +374,24 @@ def desk_action(
         state = eng.desk_state(s, desk_id)
     message = "Không còn ai chờ" if action == "call-next" and ticket is None else None
     return DeskActionOut(desk=state, ticket=ticket, message=message)
+
+
+class LastVisitOut(BaseModel):
+    #: The visit finished last at the desk today (a clerk sees only their own).
+    ticket: dict[str, Any] | None = None
+    #: Its dossier code may still be added or corrected (``dossier``).
+    can_attach: bool = False
+
+
+@router.get("/sites/{site}/desks/{desk_id}/last-visit")
+def last_visit(site: str, desk_id: str, rt: Runtime, user: Staff) -> LastVisitOut:
+    """The visit finished last at a desk, with its dossier code (for the console)."""
+    _check_site(rt, site)
+    try:
+        with rt.db.read() as s:
+            t, open_ = rt.engine.last_visit(s, desk_id)
+            if t is None or (user.role == "clerk" and t.clerk_id != user.clerk_id):
+                return LastVisitOut()
+            return LastVisitOut(ticket=_ticket_json(t), can_attach=open_)
+    except QueueError as e:
+        raise _error(e) from None

@@ -13,13 +13,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from protocol.text import REFUSED
 from server import __version__
-from server.http import docs_page
+from server.http import docs_page, letters, reports
 from server.http.api import router
 from server.http.auth import session_user
 from server.http.ratelimit import LoginLimiter
 from server.runtime import ServerRuntime
-from server.web import pages, stream
+from server.web import pages, reports_page, stream
 from server.web.announce import Announcer
 from server.web.live import LiveHub
 
@@ -53,7 +54,10 @@ def create_app(runtime: ServerRuntime) -> FastAPI:
     app.state.announcer = announcer
     app.state.login_limiter = LoginLimiter()
     app.include_router(router)
+    app.include_router(letters.router)
+    app.include_router(reports.router)
     app.include_router(pages.router)
+    app.include_router(reports_page.router)
     app.include_router(stream.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -67,15 +71,17 @@ def create_app(runtime: ServerRuntime) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = []
+        parts, said = [], []
         for e in exc.errors()[:4]:
             loc = ".".join(str(p) for p in e.get("loc", ()))
             parts.append(f"{loc}: {e.get('msg')}")
+            if e.get("type") == REFUSED:  # typed text refused with its own Vietnamese
+                said.append(str(e["ctx"]["message"]))
         return JSONResponse(
             {
                 "detail": {
                     "code": "invalid",
-                    "message": "Dữ liệu không hợp lệ",
+                    "message": "; ".join(said) or "Dữ liệu không hợp lệ",
                     "message_en": "; ".join(parts),
                 }
             },

@@ -38,6 +38,7 @@ from protocol.messages import (
     ServiceInfo,
     TicketInHand,
 )
+from protocol.text import TextRefused, check_dossier_code
 from server.config import CallingPolicy, SiteConfig
 from server.db.tables import DeskEventRow, DeskRow, ReserveBlockRow, TicketEventRow, TicketRow
 from server.queue import eta, policy
@@ -58,6 +59,14 @@ class QueueError(Exception):
         self.message = message
         self.message_en = message_en
         self.status = status
+
+
+def _dossier_code(value: str) -> str:
+    """A valid dossier code, or a `QueueError` saying why (nothing is stored)."""
+    try:
+        return check_dossier_code(value)
+    except TextRefused as e:
+        raise QueueError("bad_dossier_code", e.message, e.message_en, 422) from None
 
 
 @dataclass
@@ -755,8 +764,12 @@ class QueueEngine:
         changes.desks.add(desk_id)
         return t
 
-    def done(self, s: Session, desk_id: str, changes: Changes) -> TicketRow:
-        """Finish the service; the pad at this desk then asks the citizen to rate it."""
+    def done(
+        self, s: Session, desk_id: str, changes: Changes, dossier_code: str | None = None
+    ) -> TicketRow:
+        """Finish the service; the pad at this desk then asks the citizen to rate it.
+        ``dossier_code``: the mã hồ sơ typed or scanned from the appointment slip."""
+        code = _dossier_code(dossier_code) if dossier_code is not None else None
         desk = self._working_desk(s, desk_id)
         t = self._in_hand(s, desk)
         at = self.clock()
@@ -765,13 +778,79 @@ class QueueEngine:
             self._event(s, t, "started", at, {"implicit": True})
         t.state = "done"
         t.ended_at = at
-        self._event(s, t, "done", at)
+        if code is not None:
+            t.dossier_code = code
+        self._event(s, t, "done", at, {"dossier_code": code} if code is not None else None)
         desk.ticket_id = None
         desk.rating_ticket_id = t.id
         desk.updated_at = at
         changes.desks.add(desk_id)
         changes.stats.add(desk_id)
         changes.services.add(t.service)
+        return t
+
+    def last_visit(self, s: Session, desk_id: str) -> tuple[TicketRow | None, bool]:
+        """The visit finished last at this desk (today), and whether its dossier code may
+        still be added or corrected: while it awaits its rating or within the rating
+        window after it ended."""
+        self._desk_cfg(desk_id)
+        desk = s.scalar(
+            select(DeskRow).where(DeskRow.site == self.site, DeskRow.desk_id == desk_id)
+        )
+        if desk is None:
+            return None, False
+        t = s.get(TicketRow, desk.rating_ticket_id) if desk.rating_ticket_id else None
+        if t is None:
+            t = s.scalar(
+                select(TicketRow)
+                .where(
+                    TicketRow.site == self.site,
+                    TicketRow.desk_id == desk_id,
+                    TicketRow.day == self.today(),
+                    TicketRow.state == "done",
+                )
+                .order_by(TicketRow.ended_at.desc(), TicketRow.called_at.desc())
+                .limit(1)
+            )
+        if t is None or t.ended_at is None:
+            return None, False
+        now = self.clock()
+        awaiting = t.id == desk.rating_ticket_id and self.today(t.ended_at) == self.today(now)
+        window = timedelta(minutes=self.config.rating.window_minutes)
+        return t, awaiting or t.ended_at + window > now
+
+    def set_dossier_code(
+        self,
+        s: Session,
+        desk_id: str,
+        dossier_code: str,
+        changes: Changes,
+        ticket_id: uuid.UUID | None = None,
+    ) -> TicketRow:
+        """Add or correct the dossier code of the visit just finished at this desk (a
+        clerk often scans the slip after pressing "done"). ``ticket_id``: the visit the
+        clerk means; refused if the desk has finished another one since."""
+        code = _dossier_code(dossier_code)
+        self._desk(s, desk_id)  # locks the desk row: one change at a time
+        t, open_ = self.last_visit(s, desk_id)
+        if t is None or not open_:
+            raise QueueError(
+                "no_recent_visit",
+                "Quầy không có lượt phục vụ vừa kết thúc để gắn mã hồ sơ "
+                f"(chỉ trong {self.config.rating.window_minutes} phút sau khi hoàn thành)",
+                "no visit just finished at this desk to attach the dossier code to",
+            )
+        if ticket_id is not None and ticket_id != t.id:
+            raise QueueError(
+                "visit_changed",
+                f"Quầy đã hoàn thành số khác ({t.number}) từ đó: hãy kiểm tra lại",
+                f"the desk has finished another ticket ({t.number}) since",
+            )
+        if t.dossier_code != code:  # the desk row's lock also guards its last visit
+            self._event(
+                s, t, "dossier", self.clock(), {"dossier_code": code, "was": t.dossier_code}
+            )
+            t.dossier_code = code  # nothing published shows it: ``changes`` stays as is
         return t
 
     def no_show(self, s: Session, desk_id: str, changes: Changes) -> TicketRow:

@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -31,8 +32,9 @@ LOGIN_CSRF_COOKIE = "motcua_login_csrf"
 _NUMBER: TypeAdapter[str] = TypeAdapter(TicketNumber)
 
 HOME = {"board": "/board", "clerk": "/desk", "supervisor": "/dashboard", "admin": "/dashboard"}
-#: Who may open each page: the same roles as its live channel.
-PAGE_ROLES = CHANNEL_ROLES
+#: Who may open each page: the same roles as its live channel; /reports has none (a
+#: clerk sees only their own figures there).
+PAGE_ROLES = {**CHANNEL_ROLES, "reports": ("clerk", "supervisor", "admin")}
 #: Content-Security-Policy of every page: only this server's scripts, styles and sounds.
 CSP = (
     "default-src 'self'; img-src 'self' data:; media-src 'self'; "
@@ -94,7 +96,9 @@ def _gate(request: Request, page: str) -> User | Response:
     """The logged-in user allowed on ``page``, or the response to send instead."""
     user = session_user(request)
     if user is None:
-        target = request.url.path
+        # the query too: a link to a report's view reproduces it after the log-in
+        query = request.url.query
+        target = quote(request.url.path + (f"?{query}" if query else ""), safe="/")
         return RedirectResponse(f"/login?next={target}", status_code=303)
     if user.role not in PAGE_ROLES[page]:
         lang = lang_of(request)
@@ -247,6 +251,11 @@ def desk_console(request: Request, desk_id: str) -> Response:
         "services": services,
         "targets": {s.code: s.target_wait_minutes for s in cfg.services},
         "strings": i18n.js_strings(lang, list(i18n.STRINGS)),
+        "letters": {
+            "signer_title": cfg.letters.signer_title,
+            "signer_name": cfg.letters.signer_name,
+        },
+        "tz": cfg.site.timezone,
     }
     return render(request, "desk.html", user, data=data, desk=desk)
 

@@ -7,14 +7,18 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
+from sqlalchemy import select
 
 from protocol.link import MqttLink
 from protocol.messages import DeviceHealth, PrinterState
+from server.db.tables import LetterRow, TicketRow
 from server.http.app import create_app
 from server.runtime import ServerRuntime
 from tests.support.devices import device_link, now, rating, request_ticket, started
@@ -367,3 +371,90 @@ def test_the_pages_fit_the_office_monitor_and_the_tv(
             box = page.locator("#now-number").bounding_box()
             assert box is not None and box["height"] >= viewport["height"] / 10, "readable"
         shot(page, shots, f"{path.strip('/').replace('/', '-')}-{size}.png")
+
+
+def test_the_clerk_scans_dossier_codes_and_prints_an_apology_slip(
+    browser: Any, web: WebServer, kiosk: MqttLink, shots: Path
+) -> None:
+    """A keyboard-wedge scanner types the dossier code and Enter: with a ticket in hand
+    that finishes it with the code; just after "done" the code goes to that visit. The
+    letters of the code never trigger the one-key shortcuts. Then an apology slip."""
+    rt = web.rt
+    a, b = take(kiosk), take(kiosk)
+    page = log_in(browser, web, "lan")
+    page.goto(web.url + "/desk/q1")
+    page.wait_for_selector("#queues .queue")
+
+    def ticket(number: str) -> Any:
+        with rt.db.read() as s:
+            return s.scalar(
+                select(TicketRow).where(TicketRow.number == number, TicketRow.service == "tp")
+            )
+
+    page.keyboard.press("o")
+    page.wait_for_selector("[data-action=call-next]:not([disabled])")
+    page.keyboard.press("n")
+    page.wait_for_function(f"document.querySelector('#ticket-number').textContent === '{a}'")
+    # A scan (keys at scanner speed) of a code starting with D, N, S: the code goes into
+    # the dossier field, no shortcut fires
+    page.keyboard.type("DNS.25-261105-0012")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.querySelector('#last-dossier')?.textContent === 'DNS.25-261105-0012'"
+    )
+    assert ticket(a).state == "done" and ticket(a).dossier_code == "DNS.25-261105-0012"
+    assert ticket(b).state == "issued", "no shortcut fired while typing the code"
+    assert f"cho số {a}" in page.inner_text("#message")
+    assert page.input_value("#dossier-code") == ""
+
+    # done first, then the scan: a code starting with a digit needs no M
+    page.keyboard.press("n")
+    page.wait_for_function(f"document.querySelector('#ticket-number').textContent === '{b}'")
+    page.keyboard.press("d")
+    page.wait_for_function(f"document.querySelector('#last-visit').textContent.includes('{b}')")
+    page.keyboard.type("000.00.25.H23 0013")  # a space is refused: nothing stored
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#message').textContent.includes('dấu cách')")
+    assert "Mã hồ sơ chỉ gồm" in page.inner_text("#message")
+    assert ticket(b).dossier_code is None
+    page.fill("#dossier-code", "000.00.25.H23-261105-0013")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.querySelector('#last-dossier')?.textContent === '000.00.25.H23-261105-0013'"
+    )
+    assert ticket(b).dossier_code == "000.00.25.H23-261105-0013"
+    shot(page, shots, "console-dossier.png")
+
+    # the apology slip for that dossier, printed from a new tab
+    page.click("[data-letter=apology]")
+    dialog = page.locator("#dlg-letter")
+    expect(dialog).to_be_visible()
+    assert page.input_value("#dlg-letter [name=dossier_code]") == "000.00.25.H23-261105-0013"
+    assert page.input_value("#dlg-letter [name=signer_title]") == "Trưởng Bộ phận Một cửa"
+    page.click("#dlg-letter button[value=ok]")  # no reason, no date: refused, stays open
+    expect(dialog.locator("[data-error]")).to_contain_text("Hãy ghi lý do")
+    page.fill("#dlg-letter [name=reason]", "Chờ ý kiến <b>Phòng Tài nguyên & Môi trường</b>")
+    page.click("#dlg-letter button[value=ok]")
+    expect(dialog.locator("[data-error]")).to_have_text("Hãy chọn ngày hẹn trả kết quả mới")
+    new_date = rt.engine.today() + timedelta(days=3)
+    page.fill("#dlg-letter [name=new_date]", "31/02/2027")
+    page.click("#dlg-letter button[value=ok]")
+    expect(dialog.locator("[data-error]")).to_contain_text("ngày/tháng/năm")
+    page.fill("#dlg-letter [name=new_date]", f"{new_date:%d/%m/%Y}")  # as people write it
+    shot(page, shots, "console-letter.png")
+    with page.context.expect_event(
+        "response", lambda r: r.url.endswith(".pdf") and "/letters/" in r.url
+    ) as pdf:
+        page.click("#dlg-letter button[value=ok]")
+    assert pdf.value.status == 200
+    assert pdf.value.headers["content-type"] == "application/pdf"
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#letter-link")).to_contain_text("000.00.25.H23-261105-0013")
+    with rt.db.read() as s:
+        letter = s.scalar(select(LetterRow))
+    assert letter is not None and letter.kind == "apology" and letter.new_date == new_date
+    assert letter.desk_id == "q1" and letter.clerk_id == "c01"
+    assert letter.reason == "Chờ ý kiến <b>Phòng Tài nguyên & Môi trường</b>"
+    assert (
+        page.get_attribute("#letter-link", "href") == f"/api/sites/gialoc/letters/{letter.id}.pdf"
+    )
