@@ -68,7 +68,8 @@ def period_out(p: Period) -> PeriodOut:
     )
 
 
-def _week_key(d: date) -> str:
+def week_key(d: date) -> str:
+    """``2026-W45``: the ISO week of a day."""
     year, week, _ = d.isocalendar()
     return f"{year}-W{week:02d}"
 
@@ -209,29 +210,33 @@ class _Breakdowns:
             of_day[d.isoformat()] = key(d)
         return list(last.items()), of_day
 
-    def week(self) -> list[Row]:
-        buckets, of_day = self._buckets(_week_key)
-        keys = []
-        for k, last in buckets:
-            year, week = k.split("-W")
-            keys.append((k, f"Tuần {int(week)}/{year}", f"Week {int(week)}/{year}", last))
+    def _bucket_rows(
+        self, key: Callable[[date], str], labels: Callable[[str], tuple[str, str]]
+    ) -> list[Row]:
+        """Rows of ISO weeks or months, each with the target of its last day."""
+        buckets, of_day = self._buckets(key)
+        keys = [(k, *labels(k), last) for k, last in buckets]
         return self._rows(
             keys,
             lambda k: of_day[k.day],
             self._idle_by(lambda g: of_day.get(g.day, "")),
         )
 
+    def week(self) -> list[Row]:
+        return self._bucket_rows(week_key, _week_labels)
+
     def month(self) -> list[Row]:
-        buckets, of_day = self._buckets(_month_key)
-        keys = []
-        for k, last in buckets:
-            year, month = k.split("-")
-            keys.append((k, f"Tháng {int(month)}/{year}", f"{int(month):02d}/{year}", last))
-        return self._rows(
-            keys,
-            lambda k: of_day[k.day],
-            self._idle_by(lambda g: of_day.get(g.day, "")),
-        )
+        return self._bucket_rows(_month_key, _month_labels)
+
+
+def _week_labels(key: str) -> tuple[str, str]:
+    year, week = key.split("-W")
+    return f"Tuần {int(week)}/{year}", f"Week {int(week)}/{year}"
+
+
+def _month_labels(key: str) -> tuple[str, str]:
+    year, month = key.split("-")
+    return f"Tháng {int(month)}/{year}", f"{int(month):02d}/{year}"
 
 
 def _facts(

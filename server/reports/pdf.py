@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 from datetime import date
 from typing import Any
 
+from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -28,16 +31,19 @@ from reportlab.platypus import (
     Spacer,
 )
 
+from protocol.conduct import CONDUCT_ITEMS
 from server.config import SiteConfig
 from server.reports import pdf_charts
 from server.reports.charts import chart_data, trend_by
 from server.reports.columns import COLUMN_BY_KEY, PDF_KEYS, Column, has_rank, key_header
+from server.reports.conduct_matrix import ConductMatrix, conduct_matrix
 from server.reports.model import Figures, OfficialTable, Report, Row
 from server.reports.pdf_charts import num
-from server.reports.pdf_fonts import BOLD
+from server.reports.pdf_fonts import BOLD, REGULAR
 from server.reports.pdf_layout import (
     MARGIN,
     SMALL_BG,
+    TOTAL_BG,
     Styles,
     canvas_maker,
     esc,
@@ -45,7 +51,16 @@ from server.reports.pdf_layout import (
     make_doc,
 )
 from server.reports.pdf_official import official_flowables
-from server.reports.wording import FLAG_KINDS, REPORT_TITLE, VIEW_TITLES, filters_text, pick
+from server.reports.wording import (
+    FLAG_KINDS,
+    KEY_HEADERS,
+    REPORT_TITLE,
+    VIEW_TITLES,
+    filters_text,
+    item_group,
+    item_label,
+    pick,
+)
 
 #: Headline figures (keys of `server.reports.columns`), in this order.
 HEADLINE_KEYS: tuple[str, ...] = (
@@ -93,6 +108,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "when": ("Thời gian", "When"),
     "delta": ("Ảnh hưởng (điểm %)", "Effect (points)"),
     "detail": ("Chi tiết", "Detail"),
+    "item": ("Tiêu chí", "Item"),
+    "group": ("Nhóm", "Group"),
+    "total": ("Tổng", "Total"),
+    "matrix_note": (
+        "Số lần mỗi tiêu chí được chọn, theo từng {who}; tiêu chí chọn nhiều nhất ở trên; "
+        "ô càng đậm màu, số lần càng nhiều so với các tiêu chí khác của {who} đó.",
+        "Times each item was chosen, per {who}; the most frequent item first; the darker "
+        "a cell, the more often compared with the {who}'s other items.",
+    ),
     "small_note": (
         "Dòng tô vàng, dấu *: mẫu nhỏ (dưới {n} phiếu), chỉ để tham khảo.",
         "Yellow rows, *: small samples (fewer than {n} ratings), for reference only.",
@@ -203,8 +227,98 @@ def _charts(report: Report, config: SiteConfig, st: Styles, lang: str, width: fl
         CondPageBreak(175),
         pdf_charts.pareto_chart(data["praised"], width, 175, lang, color=pdf_charts.GREEN),
         gap,
+        *conduct_flowables(conduct_matrix(report, "reasons", "clerk"), st, lang, width),
+        *conduct_flowables(conduct_matrix(report, "praised", "clerk"), st, lang, width),
+        gap,
         KeepTogether([pdf_charts.heatmap_chart(data["heatmap"], width, lang)]),
     ]
+
+
+#: At most this many clerks side by side in one conduct table; more are split in parts.
+MATRIX_MAX_COLUMNS = 8
+#: The colours of the Pareto charts above the tables.
+MATRIX_COLORS = {"reasons": pdf_charts.ORANGE, "praised": pdf_charts.GREEN}
+
+
+def _tint(base: Any, share: float) -> Any:
+    """White towards ``base``, at most a light tint (the count stays readable)."""
+    t = 0.45 * max(0.0, min(1.0, share))
+    return colors.Color(*(1 + (c - 1) * t for c in (base.red, base.green, base.blue)))
+
+
+def _count(n: int, lang: str) -> str:
+    return num(n, lang, 0) if n else "·"
+
+
+def conduct_flowables(m: ConductMatrix, st: Styles, lang: str, width: float) -> list[Flowable]:
+    """A conduct matrix as a table: a row per item (Pareto), a column per clerk or
+    service, the total; each cell tinted by its share of its column's largest count.
+    More than `MATRIX_MAX_COLUMNS` columns: split into parts of equal width, the
+    item names repeated, the total in the last part."""
+    size = 7.5
+    labels = [item_label(c, lang) for c in m.codes]
+    every = [item_label(i.code, lang) for i in CONDUCT_ITEMS]  # the same width in each table
+    item_w = min(
+        width * 0.36, 14 + max(stringWidth(t, REGULAR, size) for t in [*every, w("item", lang)])
+    )
+    group_w = 14 + stringWidth("5 Không", REGULAR, size)
+    heads = m.heads(lang)
+    biggest = _count(max([0, *m.totals]), lang)
+    total_w = max(36.0, 12 + stringWidth(biggest, BOLD, size))
+    # a clerk's column holds its longest count and the longest word of the name
+    words = [word for h in heads for word in h.split()]
+    col_min = max(
+        [24.0, 10 + stringWidth(biggest, REGULAR, size)]
+        + [6 + stringWidth(word, BOLD, size) for word in words]
+    )
+    room = width - item_w - group_w - total_w
+    n = len(m.columns)
+    fits = max(1, min(MATRIX_MAX_COLUMNS, int(room // col_min)))
+    parts = max(1, math.ceil(n / fits))
+    per = math.ceil(n / parts) if n else 0
+    col_w = min(room / max(per, 1), 70.0)
+    base = MATRIX_COLORS[m.kind]
+    peaks = [max((line[j] for line in m.counts), default=0) for j in range(n)]
+    out: list[Flowable] = [Paragraph(esc(m.title(lang)), st.h2)]
+    for part in range(parts):
+        cols = list(range(part * per, min(n, (part + 1) * per)))
+        last = part == parts - 1
+        head: list[Any] = [
+            Paragraph(esc(w("item", lang)), st.head_cell),
+            Paragraph(esc(w("group", lang)), st.head_cell),
+            *(Paragraph(esc(heads[j]), st.head_cell) for j in cols),
+        ]
+        if last:
+            head.append(Paragraph(esc(w("total", lang)), st.head_cell))
+        data: list[list[Any]] = [head]
+        extra: list[tuple[Any, ...]] = [
+            ("ALIGN", (1, 1), (1, -1), "CENTER"),
+            ("LEFTPADDING", (2, 1), (-1, -1), 4),
+            ("RIGHTPADDING", (2, 1), (-1, -1), 4),
+        ]
+        for i, code in enumerate(m.codes):
+            line: list[Any] = [labels[i], item_group(code)]
+            for k, j in enumerate(cols):
+                count = m.counts[i][j]
+                line.append(_count(count, lang))
+                if count and peaks[j]:
+                    cell = (2 + k, i + 1)
+                    extra.append(("BACKGROUND", cell, cell, _tint(base, count / peaks[j])))
+            if last:
+                line.append(_count(m.totals[i], lang))
+            data.append(line)
+        if last:
+            extra += [
+                ("FONT", (-1, 1), (-1, -1), BOLD, size),
+                ("BACKGROUND", (-1, 1), (-1, -1), TOTAL_BG),
+            ]
+        widths = [item_w, group_w] + [col_w] * len(cols) + ([total_w] if last else [])
+        table = grid(data, widths, numeric_from=2, extra=extra, zebra=False)
+        table.hAlign = "LEFT"
+        out += [table, Spacer(1, 2 * mm)]
+    who = pick(KEY_HEADERS[m.by], lang).lower()
+    out.append(Paragraph(esc(w("matrix_note", lang).format(who=who)), st.small))
+    return [KeepTogether(out), Spacer(1, 4 * mm)]
 
 
 def breakdown_flowables(

@@ -7,7 +7,14 @@ import unicodedata
 from datetime import date
 from typing import Literal
 
-from protocol.conduct import CONDUCT_BY_CODE, LEVEL_LABELS, RAW_LEVEL_LABELS, Level, RawLevel
+from protocol.conduct import (
+    CONDUCT_BY_CODE,
+    LEVEL_LABELS,
+    RAW_LEVEL_LABELS,
+    Group,
+    Level,
+    RawLevel,
+)
 from server.config import SiteConfig
 from server.reports.model import Filters
 
@@ -87,6 +94,8 @@ REPORT_TITLE: Pair = (
     "BÁO CÁO KẾT QUẢ ĐÁNH GIÁ SỰ HÀI LÒNG VÀ HOẠT ĐỘNG LẤY SỐ",
     "SATISFACTION AND QUEUE REPORT",
 )
+#: The conduct model's groups, as printed beside an item (the same in both languages).
+GROUPS: dict[Group, str] = {Group.XIN: "4 Xin", Group.LUON: "4 Luôn", Group.KHONG: "5 Không"}
 YES: Pair = ("Có", "Yes")
 MET: Pair = ("Đạt", "Met")
 NOT_MET: Pair = ("Chưa đạt", "Not met")
@@ -117,6 +126,12 @@ def item_label(code: str, lang: str) -> str:
     if item is None:
         return code
     return item.en if lang == "en" else item.vi
+
+
+def item_group(code: str) -> str:
+    """ "4 Xin", "4 Luôn" or "5 Không" for an item's code ("" if unknown)."""
+    item = CONDUCT_BY_CODE.get(code)
+    return GROUPS[item.group] if item else ""
 
 
 def items_text(codes: list[str], lang: str) -> str:

@@ -10,6 +10,7 @@ breakdown · Tiêu chí · Giờ cao điểm · Dấu hiệu bất thường · 
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -19,9 +20,10 @@ from openpyxl.cell import Cell
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from protocol.conduct import CONDUCT_ITEMS, PRAISE_CODES, Group
+from protocol.conduct import CONDUCT_ITEMS
 from server.config import SiteConfig
 from server.reports import official as off
 from server.reports.charts import heat_hours
@@ -35,6 +37,7 @@ from server.reports.columns import (
     key_header,
     row_label,
 )
+from server.reports.conduct_matrix import ConductMatrix, conduct_matrix, item_codes
 from server.reports.dossiers import DOSSIER_HEADERS, DOSSIER_WIDTHS, DossierRow, dossier_cells
 from server.reports.model import BY_VALUES, Figures, OfficialTable, Report
 from server.reports.wording import (
@@ -44,6 +47,7 @@ from server.reports.wording import (
     VIEW_TITLES,
     WEEKDAYS,
     filters_text,
+    item_group,
     item_label,
     pick,
 )
@@ -98,7 +102,6 @@ WORDS = {
     "none": ("Không có", "None"),
     "page": ("Trang &P/&N", "Page &P of &N"),
 }
-GROUPS = {Group.XIN: "4 Xin", Group.LUON: "4 Luôn", Group.KHONG: "5 Không"}
 
 
 def w(key: str, lang: str) -> str:
@@ -134,19 +137,28 @@ def title_rows(ws: Worksheet, lines: Sequence[str], span: int) -> None:
         ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=max(span, 1))
 
 
+#: Column width units that still print readably across one A4 landscape page.
+PAGE_WIDTH = 190
+
+
 def print_setup(
     ws: Worksheet, head: int, freeze: str, widths: Sequence[float], footer_left: str, lang: str
 ) -> None:
-    """A4 landscape, fit to the page width, rows 1…``head`` on every page, frozen panes."""
+    """A4 landscape, rows 1…``head`` on every page, frozen panes; fitted to the page
+    width, or to as many pages wide as keep the text readable (a breakdown has some 30
+    columns), with the first column repeated on each."""
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = freeze
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
+    pages_wide = max(1, math.ceil(sum(widths) / PAGE_WIDTH))
+    ws.page_setup.fitToWidth = pages_wide
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"1:{head}"
+    if pages_wide > 1:
+        ws.print_title_cols = "A:A"
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.page_margins.top = ws.page_margins.bottom = 0.6
@@ -339,30 +351,99 @@ def _pareto_block(
         col,
     )
     running = 0
-    groups = {item.code: item.group for item in CONDUCT_ITEMS}
     for i, code in enumerate(ranked, start=1):
         n = counts.get(code, 0)
         running += n
         r = head + i
         put(ws, r, col, item_label(code, lang))
-        put(ws, r, col + 1, GROUPS[groups[code]])
+        put(ws, r, col + 1, item_group(code))
         put(ws, r, col + 2, n, FMT_INT)
         put(ws, r, col + 3, round(100 * n / total, 1) if total else None, FMT_ONE)
         put(ws, r, col + 4, round(100 * running / total, 1) if total else None, FMT_ONE)
 
 
+#: Width of a clerk's or service's column in the conduct matrices (names wrap).
+MATRIX_COL_WIDTH = 13
+#: Light end colours of the matrices' per-column shading: reasons red, praise green.
+MATRIX_COLORS = {"reasons": "EE9A94", "praised": "94CDAA"}
+
+
+def _lines(text: str, width: int) -> int:
+    """How many lines ``text`` takes wrapped at ``width`` characters (whole words)."""
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > width:
+            lines, used = lines + 1, len(word)
+        else:
+            used += (1 if used else 0) + len(word)
+    return lines
+
+
+def _matrix_block(ws: Worksheet, top: int, m: ConductMatrix, lang: str) -> int:
+    """A bold title at ``top``, the header below it (Tiêu chí, Nhóm, a column per clerk
+    or service, Tổng), a row per item (Pareto order); returns the first row after it."""
+    put(ws, top, 1, m.title(lang)).font = BOLD
+    head = top + 1
+    names = m.heads(lang)
+    header_row(ws, head, [w("item", lang), w("group", lang), *names, w("total", lang)])
+    lines = max([_lines(n, MATRIX_COL_WIDTH - 2) for n in names] + [1])
+    ws.row_dimensions[head].height = 15 * lines + 3
+    last = 3 + len(names)
+    for i, code in enumerate(m.codes):
+        r = head + 1 + i
+        put(ws, r, 1, item_label(code, lang)).border = BORDER
+        c = put(ws, r, 2, item_group(code))
+        c.border, c.alignment = BORDER, CENTER
+        for j, n in enumerate(m.counts[i]):
+            put(ws, r, 3 + j, n, FMT_INT).border = BORDER
+        c = put(ws, r, last, m.totals[i], FMT_INT)
+        c.font, c.fill, c.border = BOLD, TOTAL_FILL, BORDER
+    end = head + len(m.codes)
+    for col in range(3, last):  # shaded within each column, like the page
+        letter = get_column_letter(col)
+        ws.conditional_formatting.add(
+            f"{letter}{head + 1}:{letter}{end}",
+            ColorScaleRule(
+                start_type="num",
+                start_value=0,
+                start_color="FFFFFF",
+                end_type="max",
+                end_color=MATRIX_COLORS[m.kind],
+            ),
+        )
+    return end + 2
+
+
 def conduct_sheet(ws: Worksheet, report: Report, config: SiteConfig, lang: str) -> None:
-    """Reasons (all 13 items) and praise (4 Xin / 4 Luôn), each sorted Pareto."""
+    """Reasons (all 13 items) and praise (4 Xin / 4 Luôn), each sorted Pareto; below
+    them the same items per clerk and per service (reasons × clerks, praise × clerks,
+    reasons × services, praise × services)."""
     ws.title = pick(SHEETS["conduct"], lang)
-    title_rows(ws, _heading(report, config, pick(SHEETS["conduct"], lang), lang), 11)
+    matrices = [
+        conduct_matrix(report, kind, by)
+        for by in ("clerk", "service")
+        for kind in ("reasons", "praised")
+    ]
+    span = max([11] + [len(m.columns) + 3 for m in matrices])
+    title_rows(ws, _heading(report, config, pick(SHEETS["conduct"], lang), lang), span)
     put(ws, 4, 1, w("reasons", lang)).font = BOLD
     put(ws, 4, 7, w("praised", lang)).font = BOLD
     head = 5
-    _pareto_block(ws, head, 1, report.total.reasons, [i.code for i in CONDUCT_ITEMS], lang)
-    praise = [i.code for i in CONDUCT_ITEMS if i.code in PRAISE_CODES]
-    _pareto_block(ws, head, 7, report.total.praised, praise, lang)
-    widths = (36, 10, 9, 10, 12, 3, 30, 10, 9, 10, 12)
-    print_setup(ws, head, f"A{head + 1}", widths, _footer(report, lang), lang)
+    reasons = item_codes("reasons")
+    _pareto_block(ws, head, 1, report.total.reasons, reasons, lang)
+    _pareto_block(ws, head, 7, report.total.praised, item_codes("praised"), lang)
+    r = head + len(reasons) + 2
+    for m in matrices:
+        if m.by == "service" and m.kind == "reasons":
+            ws.row_breaks.append(Break(id=r - 1))  # per service: a page of its own
+        r = _matrix_block(ws, r, m, lang)
+    pareto = (36, 10, 9, 10, 12, 3, 24, 10, 9, 10, 12)
+    widths = [
+        max(pareto[i] if i < len(pareto) else 0, MATRIX_COL_WIDTH if i >= 2 else 0)
+        for i in range(span)
+    ]
+    # the title rows repeat on every printed page, the Pareto header would not belong
+    print_setup(ws, 3, "A4", widths, _footer(report, lang), lang)
 
 
 def heatmap_sheet(ws: Worksheet, report: Report, config: SiteConfig, lang: str) -> None:

@@ -226,6 +226,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rep_heatmap": ("Giờ cao điểm (theo thứ và giờ)", "Peak hours (weekday × hour)"),
     "rep_heat_arrivals": ("Lượt lấy số", "Arrivals"),
     "rep_heat_wait": ("Chờ trung bình (phút)", "Mean wait (min)"),
+    "rep_items": ("Tiêu chí theo cán bộ / lĩnh vực", "Conduct items by clerk / service"),
+    "rep_items_reasons": ("Lý do không hài lòng", "Reasons for dissatisfaction"),
+    "rep_items_praised": ("Điều được khen", "What was praised"),
+    "rep_items_item": ("Tiêu chí", "Item"),
+    "rep_items_group": ("Nhóm", "Group"),
+    "rep_items_total": ("Tổng", "Total"),
+    "rep_items_note": (
+        "Số lần mỗi tiêu chí được chọn, tiêu chí chọn nhiều nhất ở trên; ô càng đậm màu, "
+        "số lần càng nhiều so với các tiêu chí khác trong cùng cột.",
+        "Times each item was chosen, the most frequent first; the darker a cell, the more "
+        "often compared with the other items of its column.",
+    ),
     "rep_breakdown": ("Chi tiết theo", "Breakdown by"),
     "rep_rank": ("Hạng", "Rank"),
     "rep_small": ("mẫu nhỏ", "small sample"),

@@ -11,10 +11,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from protocol.conduct import LEVEL_LABELS, RAW_LEVEL_LABELS
+from protocol.conduct import CONDUCT_ITEMS, LEVEL_LABELS, PRAISE_CODES, RAW_LEVEL_LABELS
 from server.config import SiteConfig
 from server.reports.columns import FIGURE_COLUMNS
-from server.reports.wording import FLAG_KINDS, KEY_HEADERS, SOURCES, VIEW_TITLES, pick
+from server.reports.wording import FLAG_KINDS, GROUPS, KEY_HEADERS, SOURCES, VIEW_TITLES, pick
 from server.users import User
 from server.web import i18n
 from server.web.i18n import Lang, lang_of
@@ -49,6 +49,16 @@ def page_data(cfg: SiteConfig, user: User, lang: Lang, today: str) -> dict[str, 
         "flag_kinds": {k: pick(v, lang) for k, v in FLAG_KINDS.items()},
         "levels": {lv.value: pick(label, lang) for lv, label in LEVEL_LABELS.items()},
         "raw_levels": {lv.value: pick(label, lang) for lv, label in RAW_LEVEL_LABELS.items()},
+        # the conduct model's items, in its order: the table per clerk / service
+        "conduct": [
+            {
+                "code": i.code,
+                "name": i.en if lang == "en" else i.vi,
+                "group": GROUPS[i.group],
+                "praise": i.code in PRAISE_CODES,
+            }
+            for i in CONDUCT_ITEMS
+        ],
         "strings": i18n.js_strings(
             lang, [k for k in i18n.STRINGS if k.startswith("rep_")] + _COMMON
         ),

@@ -36,10 +36,10 @@ def ready(app: RemoteApp) -> dict[str, Any]:
 
 def take_number(app: RemoteApp, service: str, priority: str | None = "none") -> dict[str, Any]:
     before = app.state()["ticket_id"]
-    app.tap("take-number")
-    app.tap(f"service-{service}", settle=0.9)  # the kiosk ignores a too-quick second tap
+    app.tap_through("take-number")
+    app.tap_through(f"service-{service}")  # (a tap too soon after the last one is ignored)
     if priority is not None:
-        app.tap(f"priority-{priority}")
+        app.tap_through(f"priority-{priority}")
     return app.wait_for(
         lambda s: s["ticket_id"] != before and s["number"] and not s["busy"],
         what="a number on screen",
@@ -81,19 +81,17 @@ def test_whole_flow_number_on_screen_printed_and_on_server(
     assert state["banner"] == ""  # online: no banner
     shot(app, shots, "01_welcome")
 
-    app.tap("take-number")
-    state = app.state()
+    state = app.tap_through("take-number")
     assert state["screen"] == "services"
     assert any("Tư pháp – Hộ tịch" in t for t in state["texts"])
     shot(app, shots, "02_services")
 
-    app.tap("service-tp", settle=0.9)
-    state = app.state()
+    state = app.tap_through("service-tp")
     assert state["screen"] == "priority"
     assert "Người cao tuổi" in state["texts"]
     shot(app, shots, "03_priority")
 
-    app.tap("priority-nguoi_cao_tuoi")
+    app.tap_through("priority-nguoi_cao_tuoi")
     state = app.wait_for(lambda s: s["printed"] is not None, what="printing done")
     assert state["screen"] == "ticket" and state["printed"] is True
     number = state["number"]

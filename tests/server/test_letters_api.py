@@ -201,7 +201,7 @@ def test_a_clerk_makes_an_apology_for_a_late_result_and_prints_it(
         "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
-        "UBND XÃ GIA LỘC",
+        "UBND HUYỆN GIA LỘC",
         f"Gia Lộc, ngày {today.day:02d} tháng {today.month:02d} năm {today.year}",
         f"Kính gửi: Ông/Bà có hồ sơ mã số {CODE}",
         f"{new_date:%d/%m/%Y}",

@@ -43,7 +43,7 @@ def test_the_apology_slip_reads_as_the_official_form(site: SiteConfig, tmp_path:
     assert pdf.startswith(b"%PDF")
     text = _flat(pdf)
     for expected in (
-        "UBND XÃ GIA LỘC",
+        "UBND HUYỆN GIA LỘC",
         "BỘ PHẬN MỘT CỬA UBND HUYỆN GIA LỘC",
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",

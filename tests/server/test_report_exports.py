@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from protocol.conduct import CONDUCT_ITEMS, PRAISE_CODES
@@ -25,6 +26,7 @@ from server.reports.dossiers import DOSSIER_HEADERS, DossierRow
 from server.reports.model import BY_VALUES, Filters, OfficialTable, Report, Row
 from server.reports.official import official_table
 from server.reports.period import month_period, quarter_period, year_period
+from server.reports.wording import item_group, item_label
 from server.reports.xlsx import dossiers_xlsx, report_xlsx
 from tests.support.report_data import (
     make_dossiers,
@@ -211,7 +213,10 @@ def test_xlsx_sheets_and_print_setup(workbook: openpyxl.Workbook) -> None:
         assert ws.page_setup.orientation == "landscape", ws.title
         assert int(ws.page_setup.paperSize) == 9, ws.title  # A4
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
-        assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0
+        # one page wide, or as many as keep ~30 columns readable, first column repeated
+        wide = int(ws.page_setup.fitToWidth)
+        assert 1 <= wide <= 3 and int(ws.page_setup.fitToHeight) == 0, ws.title
+        assert wide == 1 or ws.print_title_cols == "$A:$A", ws.title
         assert ws.print_title_rows and ws.print_title_rows.startswith("$1:"), ws.title
         assert ws.column_dimensions["A"].width > 5, ws.title
         assert "&P" in ws.oddFooter.right.text
@@ -338,6 +343,70 @@ def test_xlsx_conduct_sheet_is_a_pareto(workbook: openpyxl.Workbook, report: Rep
     assert praised == sorted((report.total.praised.get(c, 0) for c in PRAISE_ORDER), reverse=True)
 
 
+@pytest.mark.parametrize(
+    ("kind", "by", "title"),
+    [
+        ("reasons", "clerk", "Lý do không hài lòng theo cán bộ"),
+        ("praised", "service", "Điều được khen theo lĩnh vực"),
+    ],
+)
+def test_xlsx_conduct_items_per_clerk_and_service(
+    workbook: openpyxl.Workbook, report: Report, kind: str, by: str, title: str
+) -> None:
+    """Every cell of the items × clerks (services) block is the report's figure."""
+    ws = workbook["Tiêu chí"]
+    top, col = _find(ws, title)
+    assert col == 1 and ws.cell(top, 1).font.bold
+    head = top + 1
+    rows: list[Row] = report.by[by]
+    assert len(rows) >= 4
+    width = 3 + len(rows)
+    assert [ws.cell(head, c).value for c in range(1, width + 1)] == [
+        "Tiêu chí",
+        "Nhóm",
+        *(r.label for r in rows),
+        "Tổng",
+    ]
+    assert ws.cell(head, width + 1).value is None
+    assert all(ws.cell(head, c).font.bold for c in range(1, width + 1))
+    codes = [i.code for i in CONDUCT_ITEMS if kind == "reasons" or i.code in PRAISE_CODES]
+    by_label = {item_label(c, "vi"): c for c in codes}
+    seen: list[str] = []
+    totals: list[int] = []
+    for r in range(head + 1, head + 1 + len(codes)):
+        code = by_label[ws.cell(r, 1).value]
+        seen.append(code)
+        assert ws.cell(r, 2).value == item_group(code)
+        expected = [getattr(row.figures, kind).get(code, 0) for row in rows]
+        cells = [ws.cell(r, c) for c in range(3, width + 1)]
+        for cell, n in zip(cells, [*expected, sum(expected)], strict=True):
+            assert type(cell.value) is int and cell.value == n, (code, cell.coordinate)
+            assert cell.number_format == "#,##0"
+        totals.append(cells[-1].value)
+    assert sorted(seen) == sorted(codes)  # every item once (13 reasons, 8 praised)
+    assert totals == sorted(totals, reverse=True)  # Pareto: most frequent first
+    assert ws.cell(head + 1 + len(codes), 1).value is None  # nothing else in the block
+
+
+def test_xlsx_conduct_blocks_and_print_setup(workbook: openpyxl.Workbook, report: Report) -> None:
+    ws = workbook["Tiêu chí"]
+    tops = [
+        _find(ws, t)[0]
+        for t in (
+            "Lý do không hài lòng theo cán bộ",
+            "Điều được khen theo cán bộ",
+            "Lý do không hài lòng theo lĩnh vực",
+            "Điều được khen theo lĩnh vực",
+        )
+    ]
+    assert tops == sorted(tops) and tops[0] > _find(ws, "Số lần")[0] + 13  # below the Pareto
+    assert [b.id + 1 for b in ws.row_breaks.brk] == [tops[2]]  # per service: a new page
+    assert ws.print_title_rows == "$1:$3"  # the title, not the Pareto's header
+    widest = 3 + max(len(report.by["clerk"]), len(report.by["service"]))
+    for c in range(3, widest + 1):
+        assert ws.column_dimensions[get_column_letter(c)].width >= 12
+
+
 def test_xlsx_heatmap_and_flags(workbook: openpyxl.Workbook, report: Report) -> None:
     ws = workbook["Giờ cao điểm"]
     head, _ = _find(ws, "Thứ")
@@ -383,6 +452,9 @@ def test_xlsx_in_english(report: Report, dossiers: list[DossierRow], site: SiteC
     assert wb.sheetnames[:3] == ["Summary", "Official table", "By clerk"]
     texts = _texts(wb["Official table"])
     assert "Q3 2026" in texts and "HEAD OF THE UNIT" in texts
+    conduct = _texts(wb["Conduct items"])
+    assert "Reasons for dissatisfaction by clerk" in conduct
+    assert "What was praised by service" in conduct and "Justice – Civil status" in conduct
     assert f"{site.letters.place}, 5 October 2026" in texts
 
 

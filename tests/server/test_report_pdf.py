@@ -15,12 +15,14 @@ import pytest
 from PIL import Image
 
 from server.config import SiteConfig
+from server.reports.conduct_matrix import Kind, conduct_matrix
 from server.reports.model import Report
 from server.reports.official import official_table
 from server.reports.pdf import report_pdf
 from server.reports.pdf_charts import num
 from server.reports.pdf_official import official_pdf
 from server.reports.period import quarter_period
+from server.reports.wording import item_label
 from tests.support.report_data import make_report, simulated_example
 from tests.support.sites import make_site
 
@@ -102,6 +104,31 @@ def test_pdf_text_has_the_office_period_clerks_and_totals(
     pages = _pages(pdf_path)
     footers = re.findall(r"Trang (\d+)/(\d+)", text)
     assert footers == [(str(i), str(pages)) for i in range(1, pages + 1)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "title"),
+    [
+        ("reasons", "Lý do không hài lòng theo cán bộ"),
+        ("praised", "Điều được khen theo cán bộ"),
+    ],
+)
+def test_pdf_has_conduct_items_per_clerk(
+    pdf_path: Path, report: Report, site: SiteConfig, kind: Kind, title: str
+) -> None:
+    text = _run(_need("pdftotext"), "-layout", pdf_path, "-")
+    assert text.count(title) == 1
+    section = text[text.index(title) :]
+    m = conduct_matrix(report, kind, "clerk")
+    assert len(m.columns) == len(site.clerks)  # side by side in one table
+    for clerk in site.clerks:  # the heads may wrap: each word of each name is there
+        assert all(word in section for word in clerk.name.split())
+    assert m.totals[0] > 0
+    for i in (0, 1):  # the two most frequent items: every clerk's count, then the total
+        label = item_label(m.codes[i], "vi")
+        line = next(x for x in section.splitlines() if x.strip().startswith(label))
+        counts = [num(n, "vi", 0) if n else "·" for n in [*m.counts[i], m.totals[i]]]
+        assert line.split()[-len(counts) :] == counts, line
 
 
 def test_pdf_embeds_dejavu_only(pdf_path: Path) -> None:

@@ -235,6 +235,21 @@ class RemoteApp:
         self.cmd(cmd="tap", tid=tid)
         time.sleep(settle)
 
+    def tap_through(self, tid: str, tries: int = 4) -> dict[str, Any]:
+        """Tap ``tid`` until the screen changes, as a citizen taps again when nothing
+        happens: on a busy machine a tap can land inside the press guard of the one
+        before (the app ignores it by design). The state on the next screen."""
+        screen = self.state()["screen"]
+        for _ in range(tries):
+            if self.state()["screen"] != screen:
+                break  # the previous tap did it, slowly
+            try:
+                self.cmd(cmd="tap", tid=tid)
+                return self.wait_for(lambda s: s["screen"] != screen, timeout=4)
+            except AssertionError:  # ignored, or the screen changed under the tap
+                continue
+        return self.wait_for(lambda s: s["screen"] != screen, what=f"{tid} to leave {screen}")
+
     def state(self) -> dict[str, Any]:
         return self.cmd(cmd="state")
 

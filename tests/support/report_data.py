@@ -25,7 +25,7 @@ from server.config import SiteConfig
 from server.db.database import Database
 from server.db.migrate import upgrade
 from server.reports.dossiers import DossierRow, dossier_rows
-from server.reports.figures import build_report
+from server.reports.figures import build_report, period_out, week_key
 from server.reports.model import (
     Comparison,
     Figures,
@@ -33,7 +33,6 @@ from server.reports.model import (
     Flag,
     HeatMap,
     Letters,
-    PeriodOut,
     Report,
     Row,
     TimeStats,
@@ -221,22 +220,6 @@ def _rows(
     return rows
 
 
-def _period_out(p: Period) -> PeriodOut:
-    return PeriodOut(
-        code=p.code,
-        kind=p.kind,
-        start=p.start,
-        end=p.end,
-        label=p.label("vi"),
-        label_en=p.label("en"),
-    )
-
-
-def _week_key(d: date) -> str:
-    year, week, _ = d.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def _week_label(key: str) -> tuple[str, str]:
     year, week = key.split("-W")
     monday = date.fromisocalendar(int(year), int(week), 1)
@@ -347,25 +330,25 @@ def make_report(
             lambda k: (f"{date.fromisoformat(k):%d/%m/%Y}",) * 2,
             lambda k, _vs: date.fromisoformat(k),
         ),
-        "week": _rows(visits, config, lambda v: _week_key(v.day), _week_label, last_of),
+        "week": _rows(visits, config, lambda v: week_key(v.day), _week_label, last_of),
         "month": _rows(visits, config, lambda v: f"{v.day:%Y-%m}", _month_label, last_of),
     }
     previous = last_year = None
     if compare:
         prev, ly = period.previous(), period.last_year()
         previous = Comparison(
-            period=_period_out(prev),
+            period=period_out(prev),
             figures=figures(make_visits(config, prev, seed + 1), config, prev.end),
         )
         last_year = Comparison(
-            period=_period_out(ly),
+            period=period_out(ly),
             figures=figures(make_visits(config, ly, seed + 2), config, ly.end),
         )
     return Report(
         site=config.site.code,
         office=config.site.name,
         office_en=config.site.name_en,
-        period=_period_out(period),
+        period=period_out(period),
         filters=filters,
         generated_at=datetime(2026, 10, 5, 2, 30, tzinfo=UTC),
         timezone=config.site.timezone,

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import openpyxl
 import pytest
 
+from protocol.conduct import CONDUCT_ITEMS, PRAISE_CODES
 from server.reports.wording import SHEETS
 from server.runtime import ServerRuntime
 from tests.conftest import SHOTS_ENV, make_runtime
@@ -201,6 +202,64 @@ def test_supervisor_reads_a_quarter_changes_period_and_filters_and_downloads(
     page.wait_for_selector("#rp-body[data-state=error]", state="attached")
     assert "không có ngày 2026-02-30" in page.locator("#rp-error").inner_text()
     assert page.locator("#rp-body").is_hidden()
+    assert not csp_errors(errors), errors
+    page.context.close()
+
+
+def vi_int(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def test_conduct_items_per_clerk_and_service(browser: Any, web: WebServer) -> None:
+    page, errors = open_reports(browser, web, "giamsat", f"period={QUARTER}")
+    ready(page, period=QUARTER)
+    report = api_view(web, "giamsat", period=QUARTER)["report"]
+    clerks = report["by"]["clerk"]
+    order = [i.code for i in CONDUCT_ITEMS]
+    totals = {c: sum(r["figures"]["reasons"].get(c, 0) for r in clerks) for c in order}
+    top = min(order, key=lambda c: (-totals[c], order.index(c)))  # Pareto, ties: model order
+    most = max(clerks, key=lambda r: sum(r["figures"]["reasons"].values()))
+    assert totals[top] > 0 and sum(most["figures"]["reasons"].values()) > 0
+
+    table = page.locator("#rp-items[data-by=clerk][data-kind=reasons]")
+    heads = table.locator("thead th[data-key]").all_inner_texts()
+    assert heads == [r["label"] for r in clerks] + ["Tổng"]
+    assert table.locator("tbody tr").count() == 13  # every reason, given or not
+    assert table.locator("tbody tr").first.get_attribute("data-code") == top
+    # the clerk given most reasons: the page's count of the top item is the API's
+    n = most["figures"]["reasons"].get(top, 0)
+    cell = table.locator(f'tbody tr[data-code="{top}"] td[data-key="{most["key"]}"]')
+    assert cell.inner_text() == (vi_int(n) if n else "·")
+    total = table.locator(f'tbody tr[data-code="{top}"] td[data-key="total"]')
+    assert total.inner_text() == vi_int(totals[top])
+    mine = max(order, key=lambda c: most["figures"]["reasons"].get(c, 0))
+    cell = table.locator(f'tbody tr[data-code="{mine}"] td[data-key="{most["key"]}"]')
+    assert cell.inner_text() == vi_int(most["figures"]["reasons"][mine])
+    assert no_sideways_scroll(page)
+
+    # by service: the column heads become the services' names
+    page.locator("#rp-items-by").get_by_role("button", name="Lĩnh vực").click()
+    page.wait_for_selector("#rp-items[data-by=service][data-kind=reasons]", state="attached")
+    table = page.locator("#rp-items[data-by=service][data-kind=reasons]")
+    services = [r["label"] for r in report["by"]["service"]]
+    assert table.locator("thead th[data-key]").all_inner_texts() == [*services, "Tổng"]
+    assert "Tư pháp – Hộ tịch" in services
+    assert "items_by=service" in page.url
+    # what was praised: the 8 items of 4 Xin / 4 Luôn
+    page.locator("#rp-items-kind").get_by_role("button", name="Điều được khen").click()
+    page.wait_for_selector("#rp-items[data-by=service][data-kind=praised]", state="attached")
+    table = page.locator("#rp-items[data-by=service][data-kind=praised]")
+    codes = table.locator("tbody tr").evaluate_all("rows => rows.map(r => r.dataset.code)")
+    assert sorted(codes) == sorted(PRAISE_CODES)
+    assert no_sideways_scroll(page)
+    right = page.evaluate("document.getElementById('rp-items-card').getBoundingClientRect().right")
+    assert right <= CONSOLE["width"]
+    # the address keeps the view
+    assert "items=praised" in page.url
+    page.goto(page.url)
+    ready(page, period=QUARTER)
+    page.wait_for_selector("#rp-items[data-by=service][data-kind=praised] tbody tr")
+    assert page.locator("#rp-items-by button.on").inner_text() == "Lĩnh vực"
     assert not csp_errors(errors), errors
     page.context.close()
 

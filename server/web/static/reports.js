@@ -110,6 +110,8 @@ function defaultPeriod() { return PAGE.today.slice(0, 7); }
 function readAddress() {
   const q = new URLSearchParams(location.search);
   state = { period: q.get("period") || defaultPeriod(), by: q.get("by") || "", heat: q.get("heat") || "arrivals" };
+  state.itemsBy = q.get("items_by") === "service" ? "service" : "clerk";
+  state.items = q.get("items") === "praised" ? "praised" : "reasons";
   for (const f of FILTERS) state[f] = q.get(f) || "";
   if (IS_CLERK) state.clerk = PAGE.me.clerk_id || "";
   if (!VIEWS.includes(state.by)) state.by = "";
@@ -124,7 +126,12 @@ function query(extra) {
 }
 
 function writeAddress(replace) {
-  const q = query({ by: state.by, heat: state.heat === "wait" ? "wait" : "" });
+  const q = query({
+    by: state.by,
+    heat: state.heat === "wait" ? "wait" : "",
+    items_by: state.itemsBy === "service" ? "service" : "",
+    items: state.items === "praised" ? "praised" : "",
+  });
   const target = `${location.pathname}?${q}`;
   if (replace) history.replaceState(null, "", target);
   else if (target !== location.pathname + location.search) history.pushState(null, "", target);
@@ -158,6 +165,12 @@ function setupControls() {
   }
   for (const b of $("rp-heat-mode").querySelectorAll("button")) {
     b.addEventListener("click", () => { state.heat = b.dataset.heat; writeAddress(); if (current) renderHeat(current.charts.heatmap); });
+  }
+  for (const b of $("rp-items-by").querySelectorAll("button")) {
+    b.addEventListener("click", () => { state.itemsBy = b.dataset.by; writeAddress(); if (current) renderItems(current.report); });
+  }
+  for (const b of $("rp-items-kind").querySelectorAll("button")) {
+    b.addEventListener("click", () => { state.items = b.dataset.kind; writeAddress(); if (current) renderItems(current.report); });
   }
 }
 
@@ -293,6 +306,7 @@ function render(data) {
   renderCards(r);
   renderCharts(data.charts);
   renderHeat(data.charts.heatmap);
+  renderItems(r);
   renderTabs(r);
   renderFlags(r.flags);
   renderOfficial(data.official, data.official_text);
@@ -512,6 +526,51 @@ function heatCell(v, peak, wait) {
     td.style.backgroundColor = wait ? `rgba(197, 34, 31, ${a.toFixed(2)})` : `rgba(11, 87, 208, ${a.toFixed(2)})`;
     if (a > 0.55) td.style.color = "#fff";
   }
+  return td;
+}
+
+// ------------------------------------------------------------------ conduct items by clerk / service
+
+// One row per conduct item (reasons: all 13; praise: the 8 of 4 Xin / 4 Luôn), the most
+// frequent first (ties: the conduct model's order); one column per clerk or service, in
+// the report's order, then the total. A cell is tinted by its share of its column's
+// largest count. The same table as the Excel and PDF exports (server/reports/conduct_matrix.py).
+function renderItems(r) {
+  const by = state.itemsBy, kind = state.items;
+  for (const b of $("rp-items-by").querySelectorAll("button")) b.classList.toggle("on", b.dataset.by === by);
+  for (const b of $("rp-items-kind").querySelectorAll("button")) b.classList.toggle("on", b.dataset.kind === kind);
+  const table = $("rp-items");
+  const columns = r.by[by] || [];
+  table.dataset.by = by;
+  table.dataset.kind = kind;
+  if (!columns.length) {
+    table.replaceChildren(el("tbody", {}, el("tr", {}, el("td", { class: "muted" }, S.rep_no_data))));
+    return;
+  }
+  const lines = PAGE.conduct.filter((item) => kind === "reasons" || item.praise).map((item, order) => {
+    const counts = columns.map((row) => row.figures[kind][item.code] || 0);
+    return { item, order, counts, total: counts.reduce((a, b) => a + b, 0) };
+  }).sort((a, b) => b.total - a.total || a.order - b.order);
+  const peaks = columns.map((_, j) => Math.max(0, ...lines.map((l) => l.counts[j])));
+  const peakTotal = Math.max(0, ...lines.map((l) => l.total));
+  const rgb = kind === "reasons" ? "197, 34, 31" : "19, 121, 91";
+  const head = el("tr", {},
+    el("th", {}, S.rep_items_item),
+    el("th", {}, S.rep_items_group),
+    ...columns.map((row) => el("th", { class: "num", "data-key": row.key }, EN && row.label_en ? row.label_en : row.label)),
+    el("th", { class: "num total", "data-key": "total" }, S.rep_items_total));
+  const rows = lines.map((l) => el("tr", { "data-code": l.item.code },
+    el("td", { class: "rp-item" }, l.item.name),
+    el("td", { class: "muted nowrap" }, l.item.group),
+    ...l.counts.map((n, j) => countCell(n, peaks[j], rgb, columns[j].key)),
+    countCell(l.total, peakTotal, rgb, "total")));
+  table.replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
+}
+
+function countCell(n, peak, rgb, key) {
+  const cls = "num" + (key === "total" ? " total" : "") + (n ? "" : " zero");
+  const td = el("td", { class: cls, "data-key": key, "data-value": String(n) }, n ? num(n, 0) : "·");
+  if (n && peak) td.style.backgroundColor = `rgba(${rgb}, ${(0.06 + 0.34 * (n / peak)).toFixed(2)})`;
   return td;
 }
 
