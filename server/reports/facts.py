@@ -60,8 +60,11 @@ class Facts:
             self.idle[k] += v
 
     def select(self, f: Filters) -> Facts:
-        """The facts a filter keeps (a source filter narrows ratings, not visits)."""
+        """The facts a filter keeps (a source filter narrows ratings, not visits), with
+        one tally per (day, desk, clerk, service): the breakdowns ignore the source, and
+        fewer tallies are fewer merges. Takes over (and may change) this one's tallies."""
         out = Facts()
+        mine = out.tallies
         for k, t in self.tallies.items():
             if (
                 (f.service is None or k.service == f.service)
@@ -69,7 +72,11 @@ class Facts:
                 and (f.clerk is None or k.clerk_id == f.clerk)
                 and (f.source is None or k.source in (VISITS, f.source))
             ):
-                out.tallies[k] = t
+                key = k._replace(source=VISITS)
+                if key in mine:
+                    mine[key].merge(t)
+                else:
+                    mine[key] = t
         for k, v in self.idle.items():
             if (
                 (f.service is None or k.service == f.service)
