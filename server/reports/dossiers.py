@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from server.config import SiteConfig
 from server.db.tables import RatingRow, TicketRow
+from server.reports.load import narrow
 from server.reports.model import Filters
 from server.reports.period import Period
 from server.reports.wording import (
@@ -93,14 +94,7 @@ def dossier_rows(
         )
         .order_by(_T.ended_at, _T.dossier_code)
     )
-    if filters.service:
-        query = query.where(_T.service == filters.service)
-    if filters.desk:
-        query = query.where(_T.desk_id == filters.desk)
-    if filters.clerk:
-        query = query.where(_T.clerk_id == filters.clerk)
-    if filters.source:
-        query = query.where(_R.source == filters.source)
+    query = narrow(query, filters, _T.service, _T.desk_id, _T.clerk_id, _R.source)
     out: list[DossierRow] = []
     for r in s.execute(query):
         svc = config.service_by_code.get(r.service)

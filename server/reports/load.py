@@ -61,6 +61,22 @@ def fetch(s: Session, q: Select[Any]) -> list[tuple[Any, ...]]:
         cursor.close()
 
 
+def narrow(
+    q: Select[Any], f: Filters, service: Any, desk: Any, clerk: Any, source: Any = None
+) -> Select[Any]:
+    """``q`` limited by the report's filters, on the columns given (``None``: the filter
+    does not apply to these rows)."""
+    for value, column in (
+        (f.service, service),
+        (f.desk, desk),
+        (f.clerk, clerk),
+        (f.source, source),
+    ):
+        if value and column is not None:
+            q = q.where(column == value)
+    return q
+
+
 def _day_text(column: Any) -> Any:
     """A ``date`` column as ``YYYY-MM-DD`` text (SQLite stores it so; PostgreSQL's ISO
     date style prints it so)."""
@@ -157,14 +173,7 @@ def ratings(
         .join_from(RatingRow.__table__, TicketRow.__table__, _R.ticket_id == _T.id)
         .where(_R.site == site, _R.day >= start, _R.day <= end)
     )
-    if f.service:
-        q = q.where(_R.service == f.service)
-    if f.desk:
-        q = q.where(_R.desk_id == f.desk)
-    if f.clerk:
-        q = q.where(_R.clerk_id == f.clerk)
-    if f.source:
-        q = q.where(_R.source == f.source)
+    q = narrow(q, f, _R.service, _R.desk_id, _R.clerk_id, _R.source)
     memo: dict[str | None, tuple[str, ...]] = {}
     return [
         Rated(d, svc, desk, clerk, lvl, raw, _codes(p, memo), _codes(r, memo), bool(part), *rest)
@@ -221,10 +230,5 @@ def letters(s: Session, site: str, start: date, end: date, f: Filters) -> dict[s
         .where(_L.site == site, _L.day >= start, _L.day <= end)
         .group_by(_L.kind)
     )
-    if f.service:
-        q = q.where(_L.service == f.service)
-    if f.desk:
-        q = q.where(_L.desk_id == f.desk)
-    if f.clerk:
-        q = q.where(_L.clerk_id == f.clerk)
+    q = narrow(q, f, _L.service, _L.desk_id, _L.clerk_id)
     return {kind: int(n) for kind, n in s.execute(q)}
