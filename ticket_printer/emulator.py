@@ -137,6 +137,9 @@ class VirtualPrinter:
         self._thread: threading.Thread | None = None
         self._socat: subprocess.Popen | None = None
         self._fd: int | None = None
+        #: Bumped at each (re)connection: what the reader saw of an older connection
+        #: (its fd number may be reused by the new one) must not end the new one.
+        self._generation = 0
         self._spare_fd: int | None = None  # openpty: our copy of the slave side
         self._server: socket.socket | None = None
         self._conn: socket.socket | None = None
@@ -229,6 +232,7 @@ class VirtualPrinter:
 
     # --------------------------------------------------------------- connections
     def _connect(self) -> None:
+        self._generation += 1
         if self.backend == "socat":
             self._start_socat()
         elif self.backend == "openpty":
@@ -346,6 +350,7 @@ class VirtualPrinter:
             mode = self._mode
             source = self._source()
             budget = self._stall_budget
+            generation = self._generation
         self._maybe_print_pending(mode)
         if source is None or (mode is EmulatorMode.STALLED and budget <= 0):
             time.sleep(0.02)
@@ -378,7 +383,7 @@ class VirtualPrinter:
                     conn, self._conn = self._conn, None
                     if conn is not None:
                         conn.close()
-                elif self._fd == source:
+                elif self._fd == source and self._generation == generation:
                     self._disconnect()
             return
         with self._cond:
