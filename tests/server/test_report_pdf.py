@@ -4,7 +4,6 @@ report made by hand and on one `build_report` made from simulated history."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -24,6 +23,7 @@ from server.reports.pdf_official import official_pdf
 from server.reports.period import quarter_period
 from server.reports.wording import item_label
 from tests.support.report_data import make_report, simulated_example
+from tests.support.services import unavailable
 from tests.support.sites import make_site
 
 MADE_ON = date(2026, 10, 5)
@@ -32,10 +32,8 @@ MADE_ON = date(2026, 10, 5)
 def _need(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:
-        message = f"{tool} is missing: apt-get install poppler-utils"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"{tool} is missing: apt-get install poppler-utils")
+    assert path is not None
     return path
 
 

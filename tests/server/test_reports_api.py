@@ -249,7 +249,8 @@ def test_bad_input_is_refused_in_both_languages_and_nothing_is_stored(office, su
 def test_an_unknown_site_is_404(office, supervisor) -> None:
     _, api = office
     r = api.get("/api/sites/khac/reports", params={"period": QUARTER}, headers=supervisor)
-    _refused(r, 404, "unknown_site")
+    detail = _refused(r, 404, "unknown_site")
+    assert "khac" in detail["message"] and detail["message_en"] == "unknown site"
 
 
 # ----------------------------------------------------------------------------- downloads
