@@ -22,17 +22,10 @@ import wave
 from collections.abc import Callable
 from pathlib import Path
 
-from server.web.announce import (
-    AFTER_CHIME,
-    RATE,
-    SPEECH_RATE,
-    VOCABULARY,
-    Announcer,
-    _chime_pcm,
-    _read_wav,
-    _wav,
-    call_words,
-)
+from server.voice.announcer import AFTER_CHIME, Announcer
+from server.voice.espeak import SPEECH_RATE
+from server.voice.pcm import RATE, chime_pcm, read_wav, wav
+from server.voice.words import VOCABULARY, call_words
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -57,7 +50,7 @@ def whole_sentence(espeak: str, number: str, desk: int) -> bytes:
     cmd = [espeak, "-v", "vi", "-s", str(SPEECH_RATE), "--stdout", text]
     done = subprocess.run(cmd, capture_output=True, timeout=10, check=True)
     pause = bytes(int(AFTER_CHIME * RATE) * 2)
-    return _wav(_chime_pcm() + pause + _read_wav(done.stdout))
+    return wav(chime_pcm() + pause + read_wav(done.stdout))
 
 
 def seconds(wav: bytes) -> float:
@@ -74,7 +67,7 @@ def main() -> None:
     if espeak is None:
         raise SystemExit("espeak-ng is not installed (apt-get install espeak-ng)")
     rng = random.Random(1)
-    _chime_pcm()  # made once per process; not part of any figure below
+    chime_pcm()  # made once per process; not part of any figure below
 
     with tempfile.TemporaryDirectory() as tmp:
         cold = Announcer(Path(tmp), espeak=espeak)

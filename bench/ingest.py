@@ -24,7 +24,6 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +48,7 @@ from tests.support.services import (
     start_mosquitto,
 )
 from tests.support.sites import SERVER_PASSWORD, device_password, make_site
+from tests.support.waiting import eventually
 
 PADS = 50
 
@@ -169,14 +169,6 @@ def stored(db: Database) -> int:
         return int(s.scalar(select(func.count()).select_from(RatingRow)) or 0)
 
 
-def wait_until(cond: Callable[[], bool], timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise TimeoutError
-        time.sleep(0.05)
-
-
 def run(n: int, broker_kind: str, db_kind: str, mode: str) -> dict[str, float]:
     site = make_site(desks=PADS)
     tmp = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
@@ -239,9 +231,9 @@ def run(n: int, broker_kind: str, db_kind: str, mode: str) -> dict[str, float]:
                 t0 = time.perf_counter()
                 pubs.run(wait=False)
             target = before + n
-            wait_until(lambda: stored(db) >= target)  # noqa: B023 - used at once
+            eventually(lambda: stored(db) >= target, "ratings stored", 600, interval=0.01)  # noqa: B023
             srv = time.perf_counter() - t0
-            rejected = rt.gateway.health.rejected
+            rejected = rt.ingest.health.rejected
             rt.stop()
             forget_session(broker, site.server.broker.username)
             offset += n // PADS

@@ -5,6 +5,8 @@ passwords, SQLite) and the virtual printer on a pty pair. A touch on "Tư pháp 
 tịch" is timed inside the app from the touch to the first frame flipped with the number
 on it; the server round trip inside that time (ticket request → response over MQTT) is
 the baseline of the same run: the difference is what the kiosk's own screen work costs.
+The timing is done by a probe this benchmark attaches to the app in its process
+(``LatencyProbe``, an observer of ``kiosk.flow``): the app carries no measuring code.
 
 A second baseline is the display itself: the frame time of a one-label Kivy app on the
 same display. Without a GPU (Xvfb + Mesa llvmpipe) one 1920×1080 frame costs tens of
@@ -26,14 +28,15 @@ import tempfile
 import time
 from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from server.runtime import ServerRuntime
-from tests.support.display import start_xvfb
-from tests.support.kiosk import write_kiosk_config
-from tests.support.kivy_remote import RemoteApp
-from tests.support.services import sqlite_url, start_mosquitto
-from tests.support.sites import SERVER_PASSWORD, make_site
-from ticket_printer.emulator import VirtualPrinter
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+    from kiosk.core import IssuedNumber
+    from tests.support.kivy_remote import RemoteApp
+
+# The kiosk's process imports this module too (``--app``): what only the benchmark's
+# own process needs (the server, the broker, the printer) is imported in ``bench()``.
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -68,6 +71,64 @@ def frame_probe() -> None:
     print(f"{percentile(gaps, 50) * 1000:.1f} {percentile(gaps, 95) * 1000:.1f}")
 
 
+class LatencyProbe:
+    """In the kiosk's process: touch on a service → first frame with the number (and the
+    server round trip inside it), and the first frame after start (wall clock)."""
+
+    def __init__(self) -> None:
+        self.timings: list[tuple[float, float]] = []
+        self.first_frame_at: float | None = None
+        self._touch_at = 0.0
+        self._request_s = 0.0
+
+    def attach(self, app: KioskApp) -> None:
+        from kivy.core.window import Window
+
+        Window.bind(on_flip=self._first_flip)
+        app.issuer.observers.append(self)
+
+    def issue_started(self) -> None:
+        self._touch_at = time.perf_counter()
+
+    def number_shown(self, issued: IssuedNumber, request_s: float) -> None:
+        from kivy.core.window import Window
+
+        self._request_s = request_s
+        Window.bind(on_flip=self._number_flipped)
+
+    def _first_flip(self, *_a: Any) -> None:
+        from kivy.core.window import Window
+
+        self.first_frame_at = time.time()
+        Window.unbind(on_flip=self._first_flip)
+
+    def _number_flipped(self, *_a: Any) -> None:
+        from kivy.core.window import Window
+
+        Window.unbind(on_flip=self._number_flipped)
+        self.timings.append((time.perf_counter() - self._touch_at, self._request_s))
+
+    def describe(self) -> dict[str, Any]:
+        return {"timings": self.timings, "first_frame_at": self.first_frame_at}
+
+
+def kiosk_with_probe(config_path: str) -> None:
+    """Child process: the kiosk of ``config_path``, remote-controlled, with the probe."""
+    from tests.support.kivy_remote import make_app, run_app
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    app = make_app("kiosk", config_path)
+    probe = LatencyProbe()
+    probe.attach(app)
+    run_app(app, extra_state=probe.describe)
+
+
+def start_kiosk(config: Path, display: str, log: Path) -> RemoteApp:
+    from tests.support.kivy_remote import RemoteApp
+
+    return RemoteApp(["--app", str(config)], display, log, module="bench.kiosk_latency")
+
+
 def display_frame_ms(display: str) -> tuple[float, float]:
     out = subprocess.run(
         [sys.executable, "-m", "bench.kiosk_latency", "--frame-probe"],
@@ -85,10 +146,24 @@ def main() -> None:
     ap.add_argument("--tickets", type=int, default=200)
     ap.add_argument("--cold-starts", type=int, default=3)
     ap.add_argument("--frame-probe", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--app", metavar="CONFIG", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.frame_probe:
         frame_probe()
-        return
+    elif args.app:
+        kiosk_with_probe(args.app)
+    else:
+        bench(args.tickets, args.cold_starts)
+
+
+def bench(tickets: int, cold_starts: int) -> None:
+    from server.runtime import ServerRuntime
+    from tests.support.display import start_xvfb
+    from tests.support.kiosk import write_kiosk_config
+    from tests.support.services import sqlite_url, start_mosquitto
+    from tests.support.sites import SERVER_PASSWORD, make_site
+    from ticket_printer.emulator import VirtualPrinter
+
     logging.basicConfig(level=logging.WARNING)
     tmp = Path(tempfile.mkdtemp(prefix="motcua-bench-kiosk-"))
     site = make_site()
@@ -109,19 +184,18 @@ def main() -> None:
         frame = display_frame_ms(display.name)
         cold: list[float] = []
         app = None
-        for i in range(args.cold_starts):
+        for i in range(cold_starts):
             if app is not None:
                 app.stop()
             t0 = time.time()
-            app = RemoteApp(["kiosk", str(cfg)], display.name, tmp / f"kiosk-{i}.log")
+            app = start_kiosk(cfg, display.name, tmp / f"kiosk-{i}.log")
             state = app.wait_for(lambda s: s["first_frame_at"], timeout=60, what="first frame")
             cold.append(state["first_frame_at"] - t0)
         assert app is not None
         app.wait_for(lambda s: s["services"] and s["online"], timeout=30, what="online")
-        for _ in range(args.tickets):
+        for _ in range(tickets):
             app.cmd(cmd="go", screen="services")
-            time.sleep(0.85)  # the kiosk ignores a second touch within 0.8 s
-            app.tap("service-tp", settle=0)
+            app.tap_through("service-tp")  # (again if inside the kiosk's press guard)
             app.wait_for(lambda s: not s["busy"] and s["number"], what="number", timeout=30)
         timings = app.state()["timings"]
         app.stop()

@@ -27,8 +27,8 @@ from playwright.sync_api import sync_playwright
 from pydantic import BaseModel
 
 from protocol.messages import BoardCall
+from server.readmodels.ratings import RatingView
 from server.runtime import ServerRuntime
-from server.views import RatingView
 from tests.support.devices import device_link, rating, request_ticket, started
 from tests.support.http import PASSWORD
 from tests.support.services import sqlite_url, start_mosquitto

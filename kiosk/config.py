@@ -23,6 +23,17 @@ class KioskSettings(BaseModel):
     rate_visit: bool = True
     #: Seconds between health reports (also sent at once when the printer state changes).
     health_every_s: float = Field(30, ge=5, le=3600)
+    # UI timings (tests set them short instead of sleeping past them).
+    #: Presses on the service and priority buttons closer together than this are ignored:
+    #: a double tap must not take two numbers.
+    press_guard_s: float = Field(0.8, ge=0, le=5)
+    #: A touch ends the ticket screen, but not in its first seconds: a second tap on the
+    #: service button must not hide the number just shown.
+    touch_lock_s: float = Field(1.5, ge=0, le=10)
+    #: "Rate a visit": presses closer together than this are ignored (the pad's
+    #: ``rating.min_gap_s``), and how long "Xin cảm ơn ông/bà" stays.
+    rating_gap_s: float = Field(1.0, ge=0, le=5)
+    rating_thanks_s: float = Field(4, ge=1, le=30)
 
 
 class KioskConfig(DeviceConfig):

@@ -13,7 +13,6 @@ merges it into the queue by issue time. The citizen sees a number either way.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -22,12 +21,12 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import paho.mqtt.client as mqtt
-
 from kiosk.config import KioskConfig
 from kiosk.state import KioskState, ReserveExhausted
+from protocol.clock import now_utc
 from protocol.conduct import RawLevel
-from protocol.link import LinkError, now_utc
+from protocol.errors import MotcuaError
+from protocol.i18n import Localized
 from protocol.messages import (
     DeviceHealth,
     OfflineTicket,
@@ -41,31 +40,28 @@ from protocol.messages import (
     TicketResponse,
     VisitRating,
 )
+from protocol.mqtt.errors import LinkError
+from protocol.mqtt.message import Message
+from protocol.numbers import format_number
+from protocol.refusals import Reason, as_reason
 from ticket_printer import Printer, PrinterError, Ticket, TicketLabels
 from touch_ui.device_core import DeviceCore
 
 log = logging.getLogger(__name__)
 
 
-NUMBER_RE = re.compile(r"^([A-Z]{1,2})([0-9]{1,4})$")
+class KioskRefused(MotcuaError):
+    """No number for this request (e.g. a service closed); show the reason politely:
+    ``said``, the server's own words when it refused, else the catalog's."""
 
+    def __init__(
+        self, code: Reason, said: Localized | None = None, *, variant: str | None = None
+    ) -> None:
+        self.said = said
+        super().__init__(code, said.vi if said else "", variant=variant)
 
-def normalise_number(typed: str, prefixes: list[str]) -> str | None:
-    """``a23`` → ``A023`` if ``A`` is a service prefix here; None if it cannot be one."""
-    m = NUMBER_RE.match(typed.strip().upper())
-    if m is None or (prefixes and m.group(1) not in prefixes):
-        return None
-    return f"{m.group(1)}{int(m.group(2)):03d}"
-
-
-class KioskRefused(Exception):
-    """The server refused the request (e.g. a service closed); show the reason politely."""
-
-    def __init__(self, code: str, message: str, message_en: str = "") -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.message_en = message_en
+    def worded(self, detail: str) -> Localized:
+        return self.said or super().worded(detail)
 
 
 class NoNumberAvailable(Exception):
@@ -76,6 +72,7 @@ class NoNumberAvailable(Exception):
 class ServiceButton:
     code: str
     name: str
+    #: Empty when the site gives none (`protocol.i18n.localized` shows ``name`` then).
     name_en: str
     prefix: str
     #: From the retained ``queue/{service}``; None until the first one arrives.
@@ -90,6 +87,7 @@ class IssuedNumber:
     number: str
     service: str
     service_name: str
+    #: Empty when the site gives none (`protocol.i18n.localized` shows the name then).
     service_name_en: str
     priority: str | None
     people_ahead: int
@@ -143,7 +141,7 @@ class KioskCore(DeviceCore):
 
     # ------------------------------------------------------------------ inbound
 
-    def _on_queue(self, msg: mqtt.MQTTMessage) -> None:
+    def _on_queue(self, msg: Message) -> None:
         q = self.decoded(QueueState, msg)
         if q is None:
             return
@@ -152,7 +150,7 @@ class KioskCore(DeviceCore):
             self._offline_since.pop(q.service, None)
         self.changed()
 
-    def _on_reserve(self, msg: mqtt.MQTTMessage) -> None:
+    def _on_reserve(self, msg: Message) -> None:
         setup = self.decoded(ReserveBlocks, msg)
         if setup is None:
             return
@@ -186,7 +184,7 @@ class KioskCore(DeviceCore):
                 ServiceButton(
                     code=svc.code,
                     name=svc.name,
-                    name_en=svc.name_en or svc.name,
+                    name_en=svc.name_en,
                     prefix=svc.prefix,
                     waiting=q.waiting + self._offline_since.get(svc.code, 0) if q else None,
                     eta_minutes=q.eta_minutes if q else None,
@@ -206,7 +204,7 @@ class KioskCore(DeviceCore):
         for svc in self._setup.services if self._setup else []:
             if svc.code == code:
                 return svc
-        raise KioskRefused("unknown_service", "Không có lĩnh vực này", "Unknown service")
+        raise KioskRefused(Reason.UNKNOWN_SERVICE, variant="kiosk")
 
     def _block(self, service: str) -> ReserveBlock | None:
         setup = self._setup
@@ -244,7 +242,7 @@ class KioskCore(DeviceCore):
                         number=t.number,
                         service=t.service,
                         service_name=t.service_name,
-                        service_name_en=svc.name_en or t.service_name,
+                        service_name_en=svc.name_en,
                         priority=t.priority,
                         people_ahead=t.people_ahead,
                         eta_minutes=t.eta_minutes,
@@ -253,8 +251,8 @@ class KioskCore(DeviceCore):
                         offline=False,
                     )
                 r = response.refusal
-                if r is not None and r.code != "request_expired":
-                    raise KioskRefused(r.code, r.message, r.message_en)
+                if r is not None and r.code != Reason.REQUEST_EXPIRED:
+                    raise KioskRefused(as_reason(r.code), Localized(r.message, r.message_en))
                 log.warning("server could not answer in time (%s): reserve", r and r.code)
         return self._issue_offline(svc, priority)
 
@@ -272,7 +270,7 @@ class KioskCore(DeviceCore):
             device_id=self.config.device_id,
             sent_at=issued_at,
             ticket_id=uuid.uuid4(),
-            number=f"{block.prefix}{seq:03d}",
+            number=format_number(block.prefix, seq),
             service=svc.code,
             priority=priority,
             issued_at=issued_at,
@@ -291,7 +289,7 @@ class KioskCore(DeviceCore):
             number=event.number,
             service=svc.code,
             service_name=svc.name,
-            service_name_en=svc.name_en or svc.name,
+            service_name_en=svc.name_en,
             priority=priority,
             people_ahead=ahead,
             eta_minutes=round(ahead * per_person),

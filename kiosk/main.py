@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.config import KioskConfig
 from touch_ui.device_config import load_device_config
 
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
 
-def run(config_path: str | Path) -> None:
+
+def make_app(config_path: str | Path) -> KioskApp:
+    """The kiosk app of ``config_path``, ready to ``run()`` (Kivy is set up first)."""
     config = load_device_config(config_path, KioskConfig)
     from touch_ui import boot
 
@@ -18,4 +23,8 @@ def run(config_path: str | Path) -> None:
     from kiosk.core import KioskCore
 
     logging.getLogger(__name__).info("kiosk %s starting", config.device_id)
-    KioskApp(config, KioskCore(config)).run()
+    return KioskApp(config, KioskCore(config))
+
+
+def run(config_path: str | Path) -> None:
+    make_app(config_path).run()

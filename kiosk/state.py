@@ -9,11 +9,11 @@ SQLite in WAL mode; every change is committed before the number is shown or prin
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from datetime import date
 from pathlib import Path
 
+from protocol.localstore import open_sqlite
 from protocol.messages import ReserveBlock, ReserveBlocks
 
 
@@ -23,12 +23,9 @@ class ReserveExhausted(Exception):
 
 class KioskState:
     def __init__(self, path: str | Path) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db = open_sqlite(path, durable=True)
         self._lock = threading.Lock()
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("CREATE TABLE IF NOT EXISTS setup (id INTEGER PRIMARY KEY, body TEXT)")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS offline_used ("

@@ -1,5 +1,5 @@
 """motcua — queue numbers and satisfaction ratings for Vietnamese one-stop desks."""
 
-from server import __version__
+from protocol.version import VERSION as __version__
 
 __all__ = ["__version__"]

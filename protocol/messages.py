@@ -30,16 +30,16 @@ from pydantic import (
 
 from protocol import SCHEMA_VERSION
 from protocol.conduct import PRAISE_CODES, REASON_CODES, RawLevel
+from protocol.numbers import Prefix, TicketNumber
 from protocol.text import (
     Identifier,
     LongText,
     NonNegative,
-    Reason,
+    ReasonText,
     ServiceCode,
     ShortText,
     Text40,
     Text300,
-    TicketNumber,
 )
 
 #: Years a device's timestamps and days must fall in: far enough from datetime's limits
@@ -50,16 +50,17 @@ YEARS = (2000, 2100)
 _D = TypeVar("_D", bound=date)
 
 
-def _sane_year(value: _D) -> _D:
+def check_year(value: _D) -> _D:
+    """``value`` if its year is within `YEARS`, else `ValueError`."""
     if not YEARS[0] <= value.year <= YEARS[1]:
         raise ValueError(f"the year must be between {YEARS[0]} and {YEARS[1]}")
     return value
 
 
 #: A device's timestamp: with a UTC offset, within `YEARS`.
-Timestamp = Annotated[AwareDatetime, AfterValidator(_sane_year)]
+Timestamp = Annotated[AwareDatetime, AfterValidator(check_year)]
 #: A device's local day, within `YEARS`.
-Day = Annotated[date, AfterValidator(_sane_year)]
+Day = Annotated[date, AfterValidator(check_year)]
 
 
 class PrinterState(StrEnum):
@@ -179,7 +180,7 @@ class DeviceHealth(Event):
     boot_id: uuid.UUID
     printer: PrinterState | None = None
     outbox_depth: NonNegative = 0
-    detail: Reason | None = None
+    detail: ReasonText | None = None
 
 
 class DeviceStatus(_Strict):
@@ -231,7 +232,7 @@ class ReserveBlock(_Tolerant):
     """Numbers ``prefix + first`` … ``prefix + last`` of one service, for one kiosk, today."""
 
     service: ServiceCode
-    prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]
+    prefix: Prefix
     first: NonNegative
     last: NonNegative
 
@@ -240,7 +241,7 @@ class ServiceInfo(_Tolerant):
     code: ServiceCode
     name: ShortText
     name_en: ShortText = ""
-    prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]
+    prefix: Prefix
 
 
 class PriorityInfo(_Tolerant):
@@ -269,9 +270,11 @@ class ReserveBlocks(ServerMessage):
 
 
 class ClerkInfo(_Tolerant):
+    """The clerk on duty at a desk. (Servers before issue 13 also sent a ``photo_url``
+    that nothing served; being tolerant, this model ignores it.)"""
+
     id: Identifier
     name: ShortText
-    photo_url: Text300 | None = None
 
 
 class TicketInHand(_Tolerant):
@@ -302,7 +305,7 @@ class DeskState(ServerMessage):
     services: list[ServiceCode]
     open: bool
     paused: bool = False
-    pause_reason: Reason | None = None
+    pause_reason: ReasonText | None = None
     clerk: ClerkInfo | None = None
     serving: TicketInHand | None = None
     awaiting_rating: AwaitingRating | None = None

@@ -6,17 +6,19 @@ database commit) or, for links configured so, by the broker's PUBACK. After a re
 all rows still present are published again, in order, with their original ``msg_id``;
 the server deduplicates on ``msg_id``, so a replay never counts twice.
 
-The file uses WAL with ``synchronous=FULL``: commune offices lose power, and an event
-the citizen saw accepted must still be there when the kiosk boots again.
+The file is opened by `protocol.localstore.open_sqlite` (WAL, ``synchronous=FULL``):
+commune offices lose power, and an event the citizen saw accepted must still be there
+when the kiosk boots again.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from protocol.localstore import open_sqlite
 
 
 @dataclass(frozen=True)
@@ -30,17 +32,11 @@ class OutboxItem:
 
 
 class Outbox:
-    """Thread-safe SQLite queue of events not yet acknowledged by the broker."""
+    """Thread-safe SQLite queue of events not yet confirmed (by receipt or PUBACK)."""
 
     def __init__(self, path: str | Path) -> None:
-        path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db = open_sqlite(path, durable=True)
         self._db.execute(
             """CREATE TABLE IF NOT EXISTS outbox (
                    id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -16,6 +16,10 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from protocol.errors import MotcuaError
+from protocol.i18n import Localized
+from protocol.refusals import Reason
+
 
 def nfc(value: str) -> str:
     """Return ``value`` in Unicode normalisation form C."""
@@ -42,16 +46,20 @@ def bounded_text(max_length: int, min_length: int = 0) -> Any:
     ]
 
 
+#: An identifier (device, desk, clerk, site, priority, conduct code; a topic level):
+#: a lowercase ASCII letter or digit, then up to 31 of those, ``_`` and ``-``.
+IDENTIFIER_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+#: A service code: as an identifier, at most 16 characters.
+SERVICE_CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,15}$"
+
 #: Identifiers used in topics: lowercase ASCII, digits, dash and underscore.
-Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER_PATTERN)]
 #: A service code, e.g. ``tp`` (Tư pháp – Hộ tịch).
-ServiceCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,15}$")]
-#: A ticket number as printed, e.g. ``A023``.
-TicketNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,2}[0-9]{3,4}$")]
+ServiceCode = Annotated[str, StringConstraints(pattern=SERVICE_CODE_PATTERN)]
 
 Text40 = bounded_text(40)
 ShortText = bounded_text(80)
-Reason = bounded_text(200)
+ReasonText = bounded_text(200)
 Text300 = bounded_text(300)
 LongText = bounded_text(500)
 
@@ -61,13 +69,9 @@ NonNegative = Annotated[int, Field(ge=0, le=1_000_000)]
 # ---------------------------------------------------------------- typed by people
 
 
-class TextRefused(ValueError):
-    """Text a person typed that cannot be taken, saying why in Vietnamese and English."""
-
-    def __init__(self, message: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message = message
-        self.message_en = message_en
+class TextRefused(MotcuaError, ValueError):
+    """Text a person typed that cannot be taken; its sentences (`protocol.refusals`) say
+    why in Vietnamese and English."""
 
 
 #: The type of the pydantic errors that carry a `TextRefused` (its messages in ``ctx``:
@@ -108,25 +112,21 @@ def check_dossier_code(value: str) -> str:
     otherwise."""
     code = nfc(value).strip()
     if not code:
-        raise TextRefused("Mã hồ sơ đang để trống", "the dossier code is empty")
+        raise TextRefused(Reason.BAD_DOSSIER_CODE, variant="empty")
     if any(_invisible(ch) for ch in code):
-        raise TextRefused(
-            "Mã hồ sơ có ký tự điều khiển (không in được): hãy quét hoặc gõ lại",
-            "the dossier code contains control characters: scan or type it again",
-        )
+        raise TextRefused(Reason.BAD_DOSSIER_CODE, variant="control")
     if len(code) > DOSSIER_CODE_MAX:
         raise TextRefused(
-            f"Mã hồ sơ dài quá {DOSSIER_CODE_MAX} ký tự (đang có {len(code)} ký tự)",
-            f"the dossier code is longer than {DOSSIER_CODE_MAX} characters ({len(code)})",
+            Reason.BAD_DOSSIER_CODE,
+            variant="too_long",
+            max=DOSSIER_CODE_MAX,
+            length=len(code),
         )
     bad = next((ch for ch in code if not _DOSSIER_CHAR.fullmatch(ch)), None)
+    if bad is not None and bad.isspace():
+        raise TextRefused(Reason.BAD_DOSSIER_CODE, variant="space")
     if bad is not None:
-        shown_vi, shown_en = ("dấu cách", "a space") if bad.isspace() else (f"“{bad}”", repr(bad))
-        raise TextRefused(
-            "Mã hồ sơ chỉ gồm chữ cái không dấu, chữ số và các dấu . _ / - "
-            f"(không được có {shown_vi})",
-            f"the dossier code may hold only letters A–Z, digits and . _ / - (not {shown_en})",
-        )
+        raise TextRefused(Reason.BAD_DOSSIER_CODE, char=bad)
     return code
 
 
@@ -146,21 +146,24 @@ def labelled_text(max_length: int, what: str, what_en: str, *, required: bool = 
     """Free text a person types (NFC, stripped; line breaks and tabs allowed, other
     control characters not), whose refusals name the field in both languages:
     ``what`` / ``what_en`` ("lý do" / "the reason")."""
+    label = Localized(what, what_en)
+    # Starting a sentence: capitalised in Vietnamese (English starts with "the").
+    label_first = Localized(what[:1].upper() + what[1:], what_en)
 
     def check(value: str) -> str:
         text = nfc(value).strip()
         if required and not text:
-            raise TextRefused(f"Hãy ghi {what}", f"give {what_en}")
+            raise TextRefused(Reason.INVALID, variant="text_empty", what=label)
         if any(_invisible(ch, "\n\t") for ch in text):
-            raise TextRefused(
-                f"{what[:1].upper()}{what[1:]} có ký tự điều khiển (không in được)",
-                f"{what_en} contains control characters",
-            )
+            raise TextRefused(Reason.INVALID, variant="text_control", What=label_first, what=label)
         if len(text) > max_length:
             raise TextRefused(
-                f"{what[:1].upper()}{what[1:]} dài quá {max_length} ký tự "
-                f"(đang có {len(text)} ký tự)",
-                f"{what_en} is longer than {max_length} characters ({len(text)})",
+                Reason.INVALID,
+                variant="text_too_long",
+                What=label_first,
+                what=label,
+                max=max_length,
+                length=len(text),
             )
         return text
 

@@ -1,7 +1,10 @@
-"""The pad's screens (Kivy). Import only after ``touch_ui.boot.configure``.
+"""The pad app (Kivy). Import only after ``touch_ui.boot.configure``.
 
 idle (desk, clerk on duty, the number being served) → when the clerk marks the visit
 done, the shared rating flow opens by itself → "Xin cảm ơn ông/bà" → idle.
+
+The idle screen is ``rating_pad/screens/idle.py`` with its ``.kv`` layout; the rating
+screens are ``touch_ui``'s. This class wires them to the core.
 """
 
 from __future__ import annotations
@@ -10,14 +13,12 @@ import logging
 from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.image import AsyncImage
 
 from rating_pad.config import PadConfig
 from rating_pad.core import PadCore
-from touch_ui import theme
+from rating_pad.screens.idle import IdleScreen
 from touch_ui.rating_flow import RatingAnswer, RatingFlow
 from touch_ui.shell import TouchApp
-from touch_ui.widgets import Panel, Text
 
 log = logging.getLogger(__name__)
 
@@ -35,59 +36,17 @@ class PadApp(TouchApp):
         self.sent: list[dict[str, Any]] = []  # what this run sent (tests, support)
 
     def build(self) -> BoxLayout:
-        root = self.make_root(["idle"])
+        self.idle = IdleScreen()
+        root = self.make_root([self.idle])
         r = self.cfg.rating
-        self.flow = RatingFlow(
-            self.sm, lambda: self.lang, scale=r.scale, min_gap_s=r.min_gap_s, thanks_s=r.thanks_s
-        )
-        self.rebuild()
-        return root
-
-    def rebuild(self) -> None:
-        u = theme.unit()
-        screen = self.sm.get_screen("idle")
-        screen.clear_widgets()
-        box = Panel(orientation="vertical", padding=(u * 5, u * 4), spacing=u * 2)
-        self.desk_label = Text("", share=12, bold=True, color=theme.PRIMARY, size_hint_y=0.3)
-        self.desk_label.tid = "desk-name"
-        row = BoxLayout(spacing=u * 3, size_hint_y=0.35)
-        self.clerk_row = row
-        self.photo = AsyncImage(size_hint_x=0.3, fit_mode="contain")
-        self.clerk_label = Text("", share=6, bold=True)
-        self.clerk_label.tid = "clerk-name"
-        row.add_widget(self.clerk_label)
-        self.serving_label = Text("", share=6, size_hint_y=0.2)
-        self.serving_label.tid = "serving"
-        self.greeting = Text("", share=4.5, color=theme.MUTED, size_hint_y=0.15)
-        for w in (self.desk_label, row, self.serving_label, self.greeting):
-            box.add_widget(w)
-        screen.add_widget(box)
-        self.flow.build()
+        self.flow = RatingFlow(self.sm, scale=r.scale, min_gap_s=r.min_gap_s, thanks_s=r.thanks_s)
         self.refresh()
+        return root
 
     # ------------------------------------------------------------------ live
 
     def refresh(self) -> None:
-        desk = self.core.desk
-        self.desk_label.show(desk.name if desk else self.cfg.desk_id)
-        clerk = desk.clerk if desk else None
-        self.clerk_label.show(
-            self.tr("pad_clerk", name=clerk.name) if clerk else self.tr("pad_no_clerk")
-        )
-        photo = clerk.photo_url if clerk and clerk.photo_url else ""
-        if photo and self.photo.parent is None:
-            self.clerk_row.add_widget(self.photo, index=len(self.clerk_row.children))
-        elif not photo and self.photo.parent is not None:
-            self.clerk_row.remove_widget(self.photo)  # the name centred without one
-        self.photo.source = photo
-        if desk is not None and desk.paused:
-            serving = self.tr("pad_paused")
-        elif desk is not None and desk.serving is not None:
-            serving = self.tr("pad_serving", number=desk.serving.number)
-        else:
-            serving = ""
-        self.serving_label.show(serving)
-        self.greeting.show(self.tr("pad_greeting"))
+        self.idle.show_desk(self.core.desk, self.cfg.desk_id)
         self.update_banner()
         self._maybe_rate()
 

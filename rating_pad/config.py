@@ -15,6 +15,7 @@ class PadRating(BaseModel):
 
     #: Faces on the pad: 3 (official: Rất hài lòng / Hài lòng / Không hài lòng), 4 or 5.
     scale: Literal[3, 4, 5] = 3
+    # The pad's UI timings (tests set them short instead of sleeping past them).
     #: Presses closer together than this are ignored (double taps, a leaning hand).
     min_gap_s: float = Field(1.0, ge=0, le=5)
     #: With no touch for this long, the level alone is sent (partial) and the pad idles.

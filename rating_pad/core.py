@@ -9,17 +9,16 @@ restart never asks the same citizen twice.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-import paho.mqtt.client as mqtt
-
+from protocol.clock import now_utc
 from protocol.conduct import RawLevel
-from protocol.link import now_utc
+from protocol.localstore import open_sqlite
 from protocol.messages import DeskRating, DeskState
+from protocol.mqtt.message import Message
 from rating_pad.config import PadConfig
 from touch_ui.device_core import DeviceCore
 
@@ -30,10 +29,9 @@ class Answered:
     """Tickets this pad has sent a rating for (SQLite, survives restarts)."""
 
     def __init__(self, path: str) -> None:
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = open_sqlite(path, durable=True)
         self._lock = threading.Lock()
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS answered (ticket_id TEXT PRIMARY KEY, at TEXT)"
             )
@@ -69,7 +67,7 @@ class PadCore(DeviceCore):
     def close(self) -> None:
         self.answered.close()
 
-    def _on_desk(self, msg: mqtt.MQTTMessage) -> None:
+    def _on_desk(self, msg: Message) -> None:
         state = self.decoded(DeskState, msg)
         if state is None or state.desk_id != self.config.desk_id:
             return

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rating_pad.config import PadConfig
 from touch_ui.device_config import load_device_config
+
+if TYPE_CHECKING:
+    from rating_pad.app import PadApp
 
 
 def load(config_path: str | Path) -> PadConfig:
@@ -15,7 +19,8 @@ def load(config_path: str | Path) -> PadConfig:
     return config.model_copy(update={"screen": screen})
 
 
-def run(config_path: str | Path) -> None:
+def make_app(config_path: str | Path) -> PadApp:
+    """The pad app of ``config_path``, ready to ``run()`` (Kivy is set up first)."""
     config = load(config_path)
     from touch_ui import boot
 
@@ -23,4 +28,8 @@ def run(config_path: str | Path) -> None:
     from rating_pad.app import PadApp  # Kivy: only after boot.configure
     from rating_pad.core import PadCore
 
-    PadApp(config, PadCore(config)).run()
+    return PadApp(config, PadCore(config))
+
+
+def run(config_path: str | Path) -> None:
+    make_app(config_path).run()

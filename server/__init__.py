@@ -1,3 +1,5 @@
-"""The motcua server: queue engine, storage, MQTT gateway, HTTP app, embedded broker."""
+"""The motcua server: queue engine, storage, MQTT gateway, HTTP app, embedded broker.
 
-__version__ = "0.1.0"
+The program's version is `protocol.version.VERSION` (read from the installed
+distribution), not a constant here.
+"""

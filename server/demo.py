@@ -17,17 +17,18 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from server.auth.tokens import board_token
+from server.auth.users import add_user
+from server.broker.passwords import hash_device_password
 from server.config import SiteConfig, load_site_config
 from server.db.database import Database
 from server.db.migrate import upgrade
 from server.db.tables import TicketRow
 from server.files import private_dir, restrict, restrict_sqlite, write_private
-from server.passwords import hash_device_password
 from server.runtime import ServerRuntime
 from server.serve import port_free, serve
 from server.simulation.write import history_range, simulate_history
 from server.timeutil import local_day, now_utc
-from server.users import add_user, board_token
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "site.example.yaml"
 #: Sample history written on the demo's first start, so its reports have something to

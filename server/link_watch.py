@@ -31,12 +31,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-import paho.mqtt.client as mqtt
 from pydantic import ValidationError
 
 from protocol.link import MqttLink
 from protocol.messages import ServerHeartbeat, ServerStatus
-from protocol.topics import Topics
+from protocol.mqtt.message import Message
+from protocol.topics import TopicKind, Topics
 from server.timeutil import now_utc
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ class LinkWatch:
             self._connected_mono = None
         self._wake.set()
 
-    def _on_status(self, msg: mqtt.MQTTMessage) -> None:
+    def _on_status(self, msg: Message) -> None:
         try:
             status = ServerStatus.model_validate_json(msg.payload)
         except ValidationError:
@@ -209,7 +209,7 @@ class LinkWatch:
             )
         self._wake.set()
 
-    def _on_heartbeat(self, msg: mqtt.MQTTMessage) -> None:
+    def _on_heartbeat(self, msg: Message) -> None:
         try:
             beat = ServerHeartbeat.model_validate_json(msg.payload)
         except ValidationError:
@@ -284,7 +284,7 @@ class LinkWatch:
             if beat_due and self.link.connected.is_set() and not self.fatal:
                 self._last_sent = now
                 beat = ServerHeartbeat(boot_id=self.boot_id, sent_at=now_utc())
-                self.link.publish(self.topics.server_heartbeat(), beat, qos=1)
+                self.link.send(TopicKind.SERVER_HEARTBEAT, self.topics.server_heartbeat(), beat)
             report = self.report()
             if (
                 report.state == "subscriptions_lost"

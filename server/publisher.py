@@ -18,22 +18,30 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from protocol.link import MqttLink
-from protocol.messages import BoardCall
+from protocol.topics import TopicKind
 from server.config import SiteConfig
 from server.db.database import Database
-from server.db.tables import TicketRow
-from server.queue.engine import Changes, QueueEngine
-from server.stats import desk_stats
-from server.views import device_views, rating_views
+from server.queue.changes import Changes
+from server.queue.engine import QueueEngine
+from server.readmodels.board_calls import board_call
+from server.readmodels.desk_state import desk_state
+from server.readmodels.devices import device_views
+from server.readmodels.queue_state import queue_state
+from server.readmodels.ratings import rating_views
+from server.readmodels.stats import desk_stats
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[str, BaseModel], None]
+#: What to publish: (topic kind, topic, message); the kind gives retain and QoS.
+Outgoing = tuple[TopicKind, str, BaseModel]
 STATE_EVERY_S = 0.2
 STATS_EVERY_S = 1.0
 #: The thread wakes at least this often to notice a new local day (new reserve blocks,
@@ -205,51 +213,67 @@ class StatePublisher:
     def publish(self, changes: Changes) -> None:
         if not changes:
             return
-        out: list[tuple[str, BaseModel, bool]] = []
-        for kiosk_id, reserve in self._reserves(changes.reserves):
-            out.append((self.topics.kiosk_reserve(kiosk_id), reserve, True))
-        started = time.monotonic()
+        # (kind, topic, message): the topic table decides retain and QoS.
+        out: list[Outgoing] = [
+            (TopicKind.KIOSK_RESERVE, self.topics.kiosk_reserve(kiosk_id), reserve)
+            for kiosk_id, reserve in self._reserves(changes.reserves)
+        ]
         with self.db.read() as s:
-            for ticket_id in changes.calls:
-                t = s.get(TicketRow, ticket_id)
-                if t is None or t.desk_id is None or t.called_at is None:
-                    continue
-                call = BoardCall(
-                    ticket_id=t.id,
-                    number=t.number,
-                    desk_id=t.desk_id,
-                    desk_name=self.config.desk_by_id[t.desk_id].name,
-                    service=t.service,
-                    called_at=t.called_at,
-                    recall_count=t.recall_count,
-                )
-                out.append((self.topics.board_call(), call, False))
-            for svc in sorted(changes.services):
-                out.append((self.topics.queue(svc), self.engine.queue_state(s, svc), True))
-            for desk in sorted(changes.desks):
-                out.append((self.topics.desk_state(desk), self.engine.desk_state(s, desk), True))
-            if changes.services or changes.desks:
-                self._last_state_s = time.monotonic() - started
-            started = time.monotonic()
-            day = self.engine.today()
-            for desk in sorted(changes.stats):
-                out.append(
-                    (self.topics.desk_stats(desk), desk_stats(s, self.config, desk, day), True)
-                )
-            if changes.stats:
-                self._last_stats_s = time.monotonic() - started
-            live: list[tuple[str, BaseModel]] = []
-            if self.listeners and changes.devices:
-                known = self.presence_known()
-                for dev in device_views(s, self.config, changes.devices, presence_known=known):
-                    live.append((self.topics.device_status(dev.id), dev))
-            if self.listeners and changes.ratings:
-                for rating in reversed(rating_views(s, self.config, changes.ratings)):
-                    live.append((self.topics.desk_rating(rating.desk_id), rating))
-        for topic, message, retain in out:
+            out += self._board_calls(s, changes.calls)
+            out += self._state(s, changes)
+            out += self._stats(s, changes)
+            live = self._live_views(s, changes)
+        for kind, topic, message in out:
             if self.link is not None:
-                self.link.publish(topic, message, qos=1, retain=retain)
-        self._tell([(topic, message) for topic, message, _ in out] + live)
+                self.link.send(kind, topic, message)
+        self._tell([(topic, message) for _, topic, message in out] + live)
+
+    def _board_calls(self, s: Session, ticket_ids: list[uuid.UUID]) -> list[Outgoing]:
+        out: list[Outgoing] = []
+        for ticket_id in ticket_ids:
+            call = board_call(s, self.config, ticket_id)
+            if call is not None:
+                out.append((TopicKind.BOARD_CALL, self.topics.board_call(), call))
+        return out
+
+    def _state(self, s: Session, changes: Changes) -> list[Outgoing]:
+        started = time.monotonic()
+        out: list[Outgoing] = [
+            (TopicKind.QUEUE, self.topics.queue(svc), queue_state(self.engine, s, svc))
+            for svc in sorted(changes.services)
+        ]
+        out += [
+            (TopicKind.DESK_STATE, self.topics.desk_state(d), desk_state(self.engine, s, d))
+            for d in sorted(changes.desks)
+        ]
+        if out:
+            self._last_state_s = time.monotonic() - started
+        return out
+
+    def _stats(self, s: Session, changes: Changes) -> list[Outgoing]:
+        started = time.monotonic()
+        day = self.engine.today()
+        out: list[Outgoing] = [
+            (TopicKind.DESK_STATS, self.topics.desk_stats(d), desk_stats(s, self.config, d, day))
+            for d in sorted(changes.stats)
+        ]
+        if out:
+            self._last_stats_s = time.monotonic() - started
+        return out
+
+    def _live_views(self, s: Session, changes: Changes) -> list[tuple[str, BaseModel]]:
+        """Device and rating views: only the in-process live pages want them."""
+        if not self.listeners:
+            return []
+        live: list[tuple[str, BaseModel]] = []
+        if changes.devices:
+            known = self.presence_known()
+            for dev in device_views(s, self.config, changes.devices, presence_known=known):
+                live.append((self.topics.device_status(dev.id), dev))
+        if changes.ratings:
+            for rating in reversed(rating_views(s, self.config, changes.ratings)):
+                live.append((self.topics.desk_rating(rating.desk_id), rating))
+        return live
 
     def _tell(self, messages: list[tuple[str, BaseModel]]) -> None:
         """Hand what was published, and the device and rating views (which only the

@@ -1,11 +1,12 @@
-"""Wires one server process together: database, queue engine, broker, link, gateway.
+"""Wires one server process together: database, queue engine, use cases, broker, link,
+MQTT ingest, and the periodic housekeeping.
 
 ``motcua server`` builds a `ServerRuntime`, starts it, then serves HTTP. Tests build
 the same object in-process (or run the command as a subprocess to kill it).
 
 Start-up order matters: the database lock first (a second server on the same database
 is refused before it touches anything), then the migrations, then the one-box broker
-(a Mosquitto the server supervises, `server.embedded_broker`), then the link.
+(a Mosquitto the server supervises, `server.broker.embedded`), then the link.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -23,18 +25,23 @@ from pydantic import SecretStr
 
 from protocol.link import MqttLink
 from protocol.messages import ServerStatus
+from protocol.mqtt.connection import PresenceState
 from protocol.settings import BrokerSettings
-from server import __version__
+from protocol.version import VERSION
+from server.broker.embedded import BrokerError, EmbeddedBroker
 from server.config import SiteConfig
 from server.db.database import Database
 from server.db.migrate import upgrade
 from server.db.server_lock import AlreadyRunning, ServerLock
-from server.embedded_broker import BrokerError, EmbeddedBroker
-from server.gateway import Gateway
+from server.ingest.worker import IngestWorker
 from server.link_watch import HEARTBEAT_S, LinkReport, LinkWatch
 from server.publisher import StatePublisher
 from server.queue.engine import QueueEngine
 from server.reports.rollup import Rollups, Warmer
+from server.services.desks import DeskService
+from server.services.housekeeping import HOUSEKEEPING_EVERY_S, Housekeeping
+from server.services.ratings import RatingService
+from server.services.tickets import TicketService
 from server.timeutil import now_utc
 
 log = logging.getLogger(__name__)
@@ -42,6 +49,35 @@ log = logging.getLogger(__name__)
 
 class StartupError(RuntimeError):
     pass
+
+
+class Periodic:
+    """Runs ``job`` on a thread of its own: once at start, then every ``every_s``.
+    A failure is logged and the job runs again next time."""
+
+    def __init__(self, name: str, every_s: float, job: Callable[[], None]) -> None:
+        self.name = name
+        self.every_s = every_s
+        self.job = job
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.job()
+            except Exception:
+                log.exception("%s failed; tried again in %.0f s", self.name, self.every_s)
+            self._stop.wait(self.every_s)
 
 
 @dataclass
@@ -73,7 +109,13 @@ class ServerRuntime:
         self.boot_id = uuid.uuid4()
         self.boot_at = now_utc()
         self.publisher = StatePublisher(cfg, self.db, self.engine, None)
-        self.gateway = Gateway(cfg, self.db, self.engine, self.publisher, None)
+        #: The use cases (`server.services`), shared by the HTTP API and the MQTT ingest.
+        self.desks = DeskService(cfg, self.db, self.engine, self.publisher)
+        self.tickets = TicketService(self.engine)
+        self.ratings = RatingService(cfg)
+        self.housekeeping = Housekeeping(cfg, self.db, self.engine, self.publisher)
+        self.ingest = IngestWorker(cfg, self.db, self.publisher, None, self.tickets, self.ratings)
+        self._housekeeping = Periodic("housekeeping", HOUSEKEEPING_EVERY_S, self.housekeeping.run)
         #: Why this server gave up on its own (another server holds the site), if it did.
         self.fatal: str | None = None
         #: Called with ``fatal`` (from a background thread), e.g. to stop serving HTTP.
@@ -139,22 +181,24 @@ class ServerRuntime:
         )
         self.link = link
         self.publisher.link = link
-        self.gateway.link = link
+        self.ingest.link = link
         self.watch = LinkWatch(
             link, cfg.topics, self.boot_id, self.boot_at, self._give_up, self.heartbeat_s
         )
         self.watch.listeners = self.link_listeners
         self.watch.attach()
         self.publisher.start()
-        self.gateway.start()
+        self.desks.ensure_desks()
+        self.ingest.start()
+        self._housekeeping.start()
         link.start()
         self.rollup_warmer.start()
 
-    def _status_payload(self, state: str) -> bytes:
+    def _status_payload(self, state: PresenceState) -> bytes:
         return ServerStatus(
-            state=state,  # type: ignore[arg-type]
+            state=state,
             boot_id=self.boot_id,
-            version=__version__,
+            version=VERSION,
             since=self.boot_at,
             host=socket.gethostname()[:40],
             pid=os.getpid(),
@@ -196,9 +240,10 @@ class ServerRuntime:
 
     def stop(self) -> None:
         self.rollup_warmer.stop()
+        self._housekeeping.stop()
         if self.watch is not None:
             self.watch.stop()
-        self.gateway.stop()
+        self.ingest.stop()
         self.publisher.stop()
         if self.link is not None and not self.fatal:
             self.link.stop()

@@ -11,9 +11,9 @@ from collections.abc import Callable
 import uvicorn
 from fastapi import FastAPI
 
+from server.app import create_app
 from server.config import HttpSettings, SiteConfig
 from server.files import private_dir, restrict_sqlite
-from server.http.app import create_app
 from server.runtime import ServerRuntime, StartupError
 
 log = logging.getLogger(__name__)

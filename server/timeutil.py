@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
+#: The one clock of motcua (devices use it too), named here with the other time helpers.
+from protocol.clock import now_utc as now_utc
 
 
 def local_day(at: datetime, tz: ZoneInfo) -> date:

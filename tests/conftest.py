@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from server.app import create_app
 from server.config import SiteConfig
 from server.db.database import Database
 from server.db.migrate import upgrade
-from server.http.app import create_app
 from server.runtime import ServerRuntime
 from tests.support.display import Display, start_xvfb
 from tests.support.services import (
@@ -32,9 +32,10 @@ def site() -> SiteConfig:
     return make_site()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
+    """A fresh database: SQLite by default, PostgreSQL too in the matrix (see below)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
         yield sqlite_url(tmp_path)
         return
     pg = create_pg_database()
@@ -60,9 +61,11 @@ def migrated_db(db_url: str) -> Iterator[Database]:
     db.dispose()
 
 
-@pytest.fixture(params=["mosquitto"])
+@pytest.fixture
 def broker(request: pytest.FixtureRequest, site: SiteConfig, tmp_path: Path) -> Iterator[Broker]:
-    b = start_broker(request.param, site, tmp_path)
+    """A broker with the site's accounts: Mosquitto as production runs it by default,
+    and the one-box server's embedded broker too in the matrix."""
+    b = start_broker(getattr(request, "param", "mosquitto"), site, tmp_path)
     try:
         yield b
     finally:
@@ -130,3 +133,53 @@ def site_server(site: SiteConfig, mosquitto: Broker, tmp_path: Path) -> Iterator
     rt = make_runtime(site, sqlite_url(tmp_path), mosquitto)
     yield rt
     rt.stop()
+
+
+# ------------------------------------------------------------------ the matrix
+#
+# A test that asks for ``db_url`` or ``broker`` (directly or through ``server``/``api``)
+# runs on ONE pair by default: SQLite + Mosquitto. The full matrix, {SQLite, PostgreSQL}
+# × {Mosquitto, the embedded one-box broker}, runs for every such test with ``--matrix``
+# (CI sets it: ``CI=true``), and always for tests marked ``@pytest.mark.matrix`` — the
+# ones whose subject is the database dialect or the broker (locks, migrations, ACLs).
+# A test that parametrizes ``db_url``/``broker`` itself keeps its own parameters.
+
+DB_PARAMS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+BROKER_PARAMS = ["mosquitto", "embedded"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--matrix",
+        action="store_true",
+        help="run every database/broker test on the full matrix (CI does)",
+    )
+
+
+def full_matrix(config: pytest.Config) -> bool:
+    return bool(config.getoption("--matrix")) or os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    everything = full_matrix(metafunc.config) or metafunc.definition.get_closest_marker("matrix")
+    own = {
+        name
+        for marker in metafunc.definition.iter_markers("parametrize")
+        for name in (
+            marker.args[0].split(",") if isinstance(marker.args[0], str) else marker.args[0]
+        )
+    }
+    for name, params in (("db_url", DB_PARAMS), ("broker", BROKER_PARAMS)):
+        if (
+            everything
+            and name in metafunc.fixturenames
+            and name not in own
+            and _ours(metafunc, name)
+        ):
+            metafunc.parametrize(name, params, indirect=True)
+
+
+def _ours(metafunc: pytest.Metafunc, name: str) -> bool:
+    """Is ``name`` this file's fixture (not a module's own override with other rules)?"""
+    defs = metafunc._arg2fixturedefs.get(name) or ()
+    return bool(defs) and getattr(defs[-1].func, "__module__", "") == __name__

@@ -1,4 +1,4 @@
-"""The `motcua` command line (issue 2): broker passwords and Mosquitto files, user
+"""The `motcua` command line: broker passwords and Mosquitto files, user
 accounts (argon2, no default password), and Vietnamese help."""
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
 from motcua.cli import app
+from server.auth.tokens import user_for_token
+from server.auth.users import authenticate
+from server.broker.passwords import verify_device_password
 from server.config import load_site_config
+from server.config.devices import MOSQUITTO_HASH
 from server.db.database import Database
 from server.db.tables import UserRow
-from server.passwords import MOSQUITTO_HASH, verify_device_password
-from server.users import authenticate, user_for_token
 from tests.support.services import free_port, sqlite_url, unavailable, wait_port
 from tests.support.sites import SERVER_PASSWORD, device_password, site_data, write_site
 
@@ -116,7 +118,7 @@ class _Mosquitto:
         )
         try:
             wait_port(port, timeout=15)
-        except TimeoutError:
+        except AssertionError:
             self.stop()
             raise AssertionError(f"mosquitto did not start: {log.read_text()}") from None
 

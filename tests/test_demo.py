@@ -13,7 +13,6 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -26,12 +25,13 @@ from pydantic import SecretStr
 
 from protocol.link import MqttLink
 from protocol.settings import BrokerSettings
+from server.broker.passwords import verify_device_password
 from server.config import load_site_config
-from server.passwords import verify_device_password
 from server.timeutil import local_day, now_utc
 from tests.support.devices import request_ticket, started
 from tests.support.services import free_port
 from tests.support.sites import EXAMPLE
+from tests.support.waiting import eventually
 
 MOTCUA = str(Path(sys.executable).with_name("motcua"))
 START_S = 90.0
@@ -106,28 +106,33 @@ def start_demo(
             env=env or _env(),
         )
     demo = Demo(proc, data_dir, out, err)
+
+    def running() -> None:
+        if proc.poll() is not None:
+            pytest.fail(f"the demo exited ({proc.returncode}):\n{demo.errors()}")
+
+    def addresses() -> bool:
+        running()
+        text = demo.output()
+        http, mqtt = HTTP_LINE.search(text), MQTT_LINE.search(text)
+        if http and mqtt:
+            demo.url = http[1]
+            demo.mqtt_host, demo.mqtt_port = mqtt[1], int(mqtt[2])
+        return bool(http and mqtt)
+
+    def healthy() -> bool:
+        running()
+        with contextlib.suppress(httpx.HTTPError):
+            return httpx.get(f"{demo.url}/api/health", timeout=5).status_code == 200
+        return False
+
     try:
-        deadline = time.monotonic() + START_S
-        while True:
-            text = demo.output()
-            http, mqtt = HTTP_LINE.search(text), MQTT_LINE.search(text)
-            if http and mqtt:
-                demo.url = http[1]
-                demo.mqtt_host, demo.mqtt_port = mqtt[1], int(mqtt[2])
-                break
-            assert proc.poll() is None, f"the demo exited ({proc.returncode}):\n{demo.errors()}"
-            assert time.monotonic() < deadline, f"no addresses after {START_S} s:\n{text}"
-            time.sleep(0.1)
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{demo.url}/api/health", timeout=5).status_code == 200:
-                    return demo
-            assert proc.poll() is None, f"the demo exited ({proc.returncode}):\n{demo.errors()}"
-            assert time.monotonic() < deadline, f"not healthy after {START_S} s"
-            time.sleep(0.1)
+        eventually(addresses, "the demo to print its HTTP and MQTT addresses", START_S, 0.1)
+        eventually(healthy, "the demo's /api/health to say ok", START_S, 0.1)
     except BaseException:
         demo.stop(signal.SIGKILL)
         raise
+    return demo
 
 
 def _accounts(data_dir: Path) -> dict[str, tuple[str, str]]:

@@ -12,7 +12,7 @@ U+00D0 (Icelandic eth), not U+0110.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from escpos.capabilities import CAPABILITIES
 
@@ -124,9 +124,6 @@ class Tcvn3Encoder(TextEncoder):
         self.page = None
         return self._select(self.lower_page)
 
-    def can_encode(self, char: str) -> bool:
-        return ord(char) < 0x80 or char in self._lower or char in self._upper
-
     def encode(self, text: str) -> bytes:
         out = bytearray()
         for char in _clean(text):
@@ -190,7 +187,9 @@ class Cp1258Encoder(TextEncoder):
         return ascii_standin(char).encode("ascii")
 
 
-def make_encoder(mode: str, tcvn_pages: tuple[int, int] = (30, 31), cp1258_page: int = 52):
+def make_encoder(
+    mode: str, tcvn_pages: tuple[int, int] = (30, 31), cp1258_page: int = 52
+) -> TextEncoder | None:
     """The encoder for a profile mode; raster mode prints ASCII text only, with no page."""
     if mode == "tcvn3":
         return Tcvn3Encoder(tcvn_pages)
@@ -231,8 +230,3 @@ def page_decoders(
     pages[tcvn_pages[0]] = PageDecoder("TCVN-3 (1)", TCVN3_LOWER_TABLE)
     pages[tcvn_pages[1]] = PageDecoder("TCVN-3 (2)", TCVN3_UPPER_TABLE)
     return pages
-
-
-def only_allowed_pages(used: Iterable[int], allowed: Iterable[int]) -> bool:
-    """Whether every ``ESC t`` value in ``used`` is one of ``allowed``."""
-    return set(used) <= set(allowed)

@@ -13,7 +13,16 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from . import raster
-from .decode import LINE_DOTS, Cut, DecodedJob, Feed, NvLogo, QrCode, RasterImage, TextLine
+from .escpos.decoded import (
+    LINE_DOTS,
+    Cut,
+    DecodedJob,
+    Feed,
+    NvLogo,
+    QrCode,
+    RasterImage,
+    TextLine,
+)
 
 MARGIN = 24
 CELL_W, CELL_H = 12, 24
@@ -38,7 +47,7 @@ def _char_image(
     baseline = round(height * (LINE_GAP + ch * 0.78))
     ink, paper = (255, 0) if invert else (0, 255)
     left, _, right, _ = f.getbbox(char, anchor="ls") if char.strip() else (0, 0, 1, 0)
-    glyph_w = max(1, right - min(0, left), round(f.getlength(char)))
+    glyph_w = max(1, int(right - min(0, left)), round(f.getlength(char)))
     glyph = Image.new("L", (glyph_w, cell_h), paper)
     ImageDraw.Draw(glyph).text((-min(0, left), baseline), char, font=f, anchor="ls", fill=ink)
     stretch_w = round(glyph_w * width / height)
@@ -95,18 +104,7 @@ def render_job(
     nv_store.update(job.nv_definitions)
     for block in job.blocks:
         if isinstance(block, TextLine):
-            if not block.spans:
-                parts.append((Image.new("L", (1, LINE_DOTS), 255), 0))
-                continue
-            for cells in _line_rows(block, width_dots):
-                row_w = sum(c.width for c in cells)
-                row_h = max(c.height for c in cells)
-                row = Image.new("L", (max(1, row_w), max(LINE_DOTS, row_h)), 255)
-                x = 0
-                for c in cells:
-                    row.paste(c, (x, row_h - c.height))
-                    x += c.width
-                parts.append((row, _aligned_x(block.align, row_w, width_dots)))
+            parts += _text_rows(block, width_dots)
         elif isinstance(block, QrCode):
             qr = raster.qr_image(block.data, max(1, block.module), block.ec).convert("L")
             parts.append((qr, _aligned_x(block.align, qr.width, width_dots)))
@@ -114,21 +112,7 @@ def render_job(
             img = block.image.convert("L")
             parts.append((img, _aligned_x(block.align, img.width, width_dots)))
         elif isinstance(block, NvLogo):
-            logo = nv_store.get(block.key)
-            if logo is None:
-                img = Image.new("L", (240, 60), 255)
-                d = ImageDraw.Draw(img)
-                d.rectangle([0, 0, 239, 59], outline=0)
-                d.text(
-                    (120, 30),
-                    f"logo NV '{block.key}' (chưa lưu)",
-                    anchor="mm",
-                    font=raster.font(16),
-                    fill=0,
-                )
-            else:
-                sx, sy = block.scale
-                img = logo.convert("L").resize((logo.width * sx, logo.height * sy))
+            img = _nv_logo(block, nv_store)
             parts.append((img, _aligned_x(block.align, img.width, width_dots)))
         elif isinstance(block, Feed):
             parts.append((Image.new("L", (1, max(1, block.dots)), 255), 0))
@@ -142,6 +126,42 @@ def render_job(
         paper.paste(img, (MARGIN + x, y))
         y += img.height
     return paper
+
+
+def _text_rows(line: TextLine, width_dots: int) -> list[tuple[Image.Image, int]]:
+    """A text line as rows of character cells, wrapped at the paper width, each with its x."""
+    if not line.spans:
+        return [(Image.new("L", (1, LINE_DOTS), 255), 0)]
+    rows: list[tuple[Image.Image, int]] = []
+    for cells in _line_rows(line, width_dots):
+        row_w = sum(c.width for c in cells)
+        row_h = max(c.height for c in cells)
+        row = Image.new("L", (max(1, row_w), max(LINE_DOTS, row_h)), 255)
+        x = 0
+        for c in cells:
+            row.paste(c, (x, row_h - c.height))
+            x += c.width
+        rows.append((row, _aligned_x(line.align, row_w, width_dots)))
+    return rows
+
+
+def _nv_logo(block: NvLogo, nv_store: Mapping[str, Image.Image]) -> Image.Image:
+    """The stored NV graphic, scaled; a labelled box when this printer never stored it."""
+    logo = nv_store.get(block.key)
+    if logo is not None:
+        sx, sy = block.scale
+        return logo.convert("L").resize((logo.width * sx, logo.height * sy))
+    img = Image.new("L", (240, 60), 255)
+    d = ImageDraw.Draw(img)
+    d.rectangle([0, 0, 239, 59], outline=0)
+    d.text(
+        (120, 30),
+        f"logo NV '{block.key}' (chưa lưu)",
+        anchor="mm",
+        font=raster.font(16),
+        fill=0,
+    )
+    return img
 
 
 def _cut_mark(width: int, kind: str) -> Image.Image:

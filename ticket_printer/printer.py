@@ -6,15 +6,13 @@ import threading
 import time
 from dataclasses import dataclass
 
-from PIL import Image
-
-from .decode import max_command_size
 from .errors import PrinterGoneError, PrinterOfflineError, PrinterTimeoutError, error_for_status
+from .escpos.tokens import max_command_size
 from .layout import Ticket
 from .profile import PrinterProfile
-from .render import INIT, render_logo_definition, render_test_page, render_ticket
+from .render import INIT, render_test_page, render_ticket
 from .status import PrinterStatus, query_status
-from .transport import Transport, open_transport
+from .transports import Transport, open_transport
 
 
 @dataclass(frozen=True)
@@ -103,10 +101,6 @@ class Printer:
 
     def print_test_page(self) -> PrintReport:
         return self.print_job(render_test_page(self.profile))
-
-    def define_logo(self, image: Image.Image) -> PrintReport:
-        """Store the logo in NV memory. Rarely: NV memory wears out (~10 writes a day)."""
-        return self.print_job(render_logo_definition(image, self.profile))
 
     def print_job(self, data: bytes) -> PrintReport:
         """Send one complete job (already rendered) after a status check."""

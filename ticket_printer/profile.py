@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from escpos.capabilities import CAPABILITIES, get_profile
+from escpos.capabilities import CAPABILITIES, BaseProfile, get_profile
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Mode = Literal["tcvn3", "cp1258", "raster"]
@@ -143,7 +143,7 @@ class PrinterProfile(BaseModel):
         return self
 
     @cached_property
-    def escpos(self):  # -> escpos.capabilities.Profile
+    def escpos(self) -> BaseProfile:
         """The python-escpos capability profile object."""
         return get_profile(self.escpos_profile)
 
@@ -181,3 +181,47 @@ class PrinterProfile(BaseModel):
     def from_json_file(cls, path: str | Path) -> PrinterProfile:
         """Load a profile saved as JSON (the kiosk embeds the same fields in its YAML)."""
         return cls.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def with_overrides(
+        self,
+        *,
+        device: str | None = None,
+        baudrate: int | None = None,
+        flow_control: str | None = None,
+        tcp: str | None = None,
+        usb: str | None = None,
+        file: str | Path | None = None,
+        write_timeout_s: float | None = None,
+        **fields: object,
+    ) -> PrinterProfile:
+        """A validated copy with what a command line gives on top of a profile file.
+
+        ``fields`` replace profile fields (``mode=``, ``paper_mm=``, ``logo_key=``…). The
+        link options choose the transport, the first given winning: ``device``,
+        ``baudrate`` or ``flow_control`` a serial port (keeping the profile's serial
+        settings), ``tcp`` ``HOST[:PORT]`` (port 9100 by default), ``usb`` ``VID:PID`` in
+        hex, ``file`` a file or device node; ``write_timeout_s`` applies to whichever
+        link results. ``None`` keeps a value. Raises ``ValueError`` (pydantic's
+        ``ValidationError`` among them) for a bad value: unlike ``model_copy``, every
+        value is validated.
+        """
+        data = self.model_dump()
+        data.update({key: value for key, value in fields.items() if value is not None})
+        transport: dict[str, object] = dict(data["transport"])
+        serial = {"device": device, "baudrate": baudrate, "flow_control": flow_control}
+        if any(value is not None for value in serial.values()):
+            if transport.get("kind") != "serial":
+                transport = {"kind": "serial"}
+            transport.update({key: value for key, value in serial.items() if value is not None})
+        elif tcp is not None:
+            host, _, port = tcp.partition(":")
+            transport = {"kind": "tcp", "host": host, "port": int(port or 9100)}
+        elif usb is not None:
+            vid, _, pid = usb.partition(":")
+            transport = {"kind": "usb", "vendor_id": vid, "product_id": pid}
+        elif file is not None:
+            transport = {"kind": "file", "path": str(file)}
+        if write_timeout_s is not None:
+            transport["write_timeout_s"] = write_timeout_s
+        data["transport"] = transport
+        return PrinterProfile.model_validate(data)

@@ -8,6 +8,7 @@ can still be waiting for after an aborted write (see ``Printer`` resync).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -39,11 +40,11 @@ def line_height(f: ImageFont.FreeTypeFont) -> tuple[int, int]:
     """(height, baseline) fitting stacked Vietnamese capitals (Ễ) and descenders (ỵ)."""
     top = f.getbbox("ỄẾỆỖ", anchor="ls")[1]
     bottom = f.getbbox("gjpqyỵ", anchor="ls")[3]
-    pad = max(2, f.size // 10)
-    return bottom - top + 2 * pad, -top + pad
+    pad = max(2, int(f.size) // 10)
+    return int(bottom - top) + 2 * pad, int(-top) + pad
 
 
-def wrap(text: str, fits) -> list[str]:
+def wrap(text: str, fits: Callable[[str], bool]) -> list[str]:
     """Greedy word wrap; ``fits(candidate)`` says whether a line fits. Long words are split."""
     lines: list[str] = []
     current = ""
@@ -115,7 +116,7 @@ def number_image(text: str, width: int) -> Image.Image:
         f = font(size, True)
     left, top, right, bottom = f.getbbox(text, anchor="ls")
     pad = 8
-    image = Image.new("L", ((right - left) + 2 * pad, (bottom - top) + 2 * pad), 255)
+    image = Image.new("L", (int(right - left) + 2 * pad, int(bottom - top) + 2 * pad), 255)
     ImageDraw.Draw(image).text((pad - left, pad - top), text, font=f, anchor="ls", fill=0)
     return to_1bit(image)
 
@@ -131,11 +132,12 @@ def qr_image(data: str, module: int = 6, ec: str = "M") -> Image.Image:
     code = qrcode.QRCode(error_correction=levels[ec], box_size=module, border=1)
     code.add_data(data.encode("utf-8"))
     code.make(fit=True)
-    return code.make_image().get_image().convert("1")
+    image: Image.Image = code.make_image().get_image()
+    return image.convert("1")
 
 
 def ticket_image(
-    blocks: list[Block],
+    blocks: Sequence[Block],
     width: int,
     qr_module: int = 6,
     qr_ec: str = "M",

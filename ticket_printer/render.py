@@ -154,7 +154,8 @@ class TicketBuilder:
         self.raw(GS + b"V" + (b"A" if kind == "full" else b"B") + bytes([self.profile.cut_feed]))
 
     def output(self) -> bytes:
-        return self._p.output
+        data: bytes = self._p.output  # python-escpos has no type information
+        return data
 
     # -- blocks
     def text_block(self, block: TextBlock) -> None:

@@ -13,6 +13,8 @@ from typing import Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from protocol.config_errors import format_validation_error
+from protocol.locale import DEFAULT_TZ
 from protocol.settings import BrokerSettings
 from protocol.text import Identifier
 
@@ -50,7 +52,7 @@ class DeviceConfig(BaseModel):
     #: Where the device keeps its outbox and cached state (created if missing).
     state_dir: Path = Path("var")
     #: Local time zone of the office: day boundaries and printed times.
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = DEFAULT_TZ
     screen: ScreenSettings = ScreenSettings()
 
     @model_validator(mode="after")
@@ -82,8 +84,4 @@ def load_device_config(path: str | Path, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        lines = [f"{path}: invalid configuration ({e.error_count()} problem(s)):"]
-        for err in e.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            lines.append(f"  {path}: {where}: {err['msg'].removeprefix('Value error, ')}")
-        raise DeviceConfigError("\n".join(lines)) from None
+        raise DeviceConfigError(format_validation_error(str(path), e)) from None

@@ -11,25 +11,22 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
-import paho.mqtt.client as mqtt
 from pydantic import BaseModel
 
+from protocol.clock import now_utc
 from protocol.decoding import InvalidMessage, decode
-from protocol.link import MqttLink, now_utc
+from protocol.link import MqttLink
 from protocol.messages import DeviceHealth
+from protocol.mqtt.message import Message
+from protocol.topics import TopicKind
+from protocol.version import VERSION
 from touch_ui.device_config import DeviceConfig
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
-
-try:
-    APP_VERSION = version("motcua")
-except PackageNotFoundError:  # a source tree that was never installed
-    APP_VERSION = "0+unknown"
 
 
 class DeviceCore:
@@ -100,7 +97,7 @@ class DeviceCore:
         return self.link.connected.is_set() and self.link.server_online.is_set()
 
     @staticmethod
-    def decoded(model: type[M], msg: mqtt.MQTTMessage) -> M | None:
+    def decoded(model: type[M], msg: Message) -> M | None:
         """The message, or None for a cleared retained topic or an invalid payload."""
         if not msg.payload:
             return None
@@ -116,7 +113,7 @@ class DeviceCore:
         return DeviceHealth(
             device_id=self.config.device_id,
             sent_at=self.clock(),
-            app_version=APP_VERSION,
+            app_version=VERSION,
             boot_id=self.link.boot_id,
             outbox_depth=self.link.outbox_depth(),
             **extra,
@@ -139,6 +136,5 @@ class DeviceCore:
             except Exception:
                 log.exception("%s: hardware check failed", self.config.device_id)
             if self.link.connected.is_set():
-                self.link.publish(
-                    self.topics.device_health(self.config.device_id), self.health(), retain=True
-                )
+                topic = self.topics.device_health(self.config.device_id)
+                self.link.send(TopicKind.DEVICE_HEALTH, topic, self.health())

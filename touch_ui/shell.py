@@ -1,10 +1,15 @@
 """The app shell both touch apps use: kiosk-mode window, idle timeout, language,
-admin exit (long press in the top-left corner + PIN), MQTT → main-thread hand-off."""
+admin exit (long press in the top-left corner + PIN), MQTT → main-thread hand-off.
+
+The language is the app's ``lang`` property: the screens' texts are bound to it (in kv,
+``app.tr('key', app.lang)``), so switching it updates every label in place.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -12,14 +17,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
+from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.popup import Popup
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
+from protocol.i18n import Lang, localized
 from touch_ui import theme
 from touch_ui.device_config import DeviceConfig
 from touch_ui.device_core import DeviceCore
-from touch_ui.i18n import Lang, tr
+from touch_ui.i18n import tr
 from touch_ui.widgets import Banner, BigButton, Keypad, Text
 
 log = logging.getLogger(__name__)
@@ -44,24 +51,27 @@ class TouchApp(App):
     #: i18n key of the banner shown while the server cannot be reached.
     offline_text = "offline_banner"
 
+    #: The language shown ("vi" or "en"); texts bound to it follow a switch at once.
+    lang = StringProperty("vi")
+
     def __init__(self, config: DeviceConfig, core: DeviceCore, **kw: Any) -> None:
         super().__init__(**kw)
         self.device_config = config
         self.core = core
-        self.lang: Lang = config.screen.language
-        self._last_touch = Clock.get_boottime()
+        self.lang = config.screen.language
+        self._last_touch: float = Clock.get_boottime()
         self._admin_ev: Any = None
         self._allow_exit = False
         self.admin_actions: list[tuple[str, Callable[[], None]]] = []
 
     # ------------------------------------------------------------------ lifecycle
 
-    def make_root(self, screens: list[str]) -> BoxLayout:
-        """The root widget: ``self.sm`` with empty ``screens``, ``self.banner`` below."""
+    def make_root(self, screens: list[Screen]) -> BoxLayout:
+        """The root widget: ``self.sm`` with ``screens``, ``self.banner`` below."""
         root = BoxLayout(orientation="vertical")
         self.sm = ScreenManager(transition=NoTransition())
-        for name in screens:
-            self.sm.add_widget(Screen(name=name))
+        for screen in screens:
+            self.sm.add_widget(screen)
         self.banner = Banner()
         root.add_widget(self.sm)
         root.add_widget(self.banner)
@@ -97,15 +107,20 @@ class TouchApp(App):
         self._allow_exit = True
         self.stop()
 
-    def tr(self, key: str, **values: object) -> str:
-        return tr(key, self.lang, **values)
+    def tr(self, key: str, lang: Lang | None = None, **values: object) -> str:
+        """The text for ``key``; kv passes ``app.lang`` so the text follows a switch."""
+        return tr(key, lang or self.lang, **values)
+
+    def localized(self, vi: str, en: str | None, lang: str) -> str:
+        """A configured name (office, service) in ``lang``; for kv, like ``tr``."""
+        return localized(vi, en, lang)
 
     def switch_language(self) -> None:
         self.lang = "en" if self.lang == "vi" else "vi"
-        self.rebuild()
 
-    def rebuild(self) -> None:
-        """Rebuild the screens in the current language (apps override)."""
+    def on_lang(self, *_a: Any) -> None:
+        if getattr(self, "banner", None) is not None:
+            self.update_banner()
 
     # ------------------------------------------------------------------ idle
 
@@ -123,7 +138,7 @@ class TouchApp(App):
         return False
 
     def idle_for(self) -> float:
-        return Clock.get_boottime() - self._last_touch
+        return float(Clock.get_boottime() - self._last_touch)
 
     def touched(self) -> None:
         self._last_touch = Clock.get_boottime()
@@ -189,10 +204,13 @@ class TouchApp(App):
         box = BoxLayout(orientation="vertical", spacing=u * 2, padding=u * 2)
         popup = Popup(title="", separator_height=0, content=box, size_hint=(0.5, 0.6))
         actions = [*self.admin_actions, (self.tr("admin_exit"), self.quit)]
+
+        def run(action: Callable[[], None]) -> None:
+            popup.dismiss()
+            action()
+
         for label, action in actions:
-            box.add_widget(
-                BigButton(label, lambda a=action: (popup.dismiss(), a()), tid=f"admin-{label}")
-            )
+            box.add_widget(BigButton(label, partial(run, action), tid=f"admin-{label}"))
         box.add_widget(
             BigButton(self.tr("admin_cancel"), popup.dismiss, tid="admin-cancel", primary=False)
         )

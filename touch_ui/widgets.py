@@ -1,19 +1,29 @@
-"""Large, plain widgets for people who rarely use a touchscreen."""
+"""Large, plain widgets for people who rarely use a touchscreen.
+
+They work both from Python (``BigButton("Quay lại", go_back, share=4)``) and from the
+screens' ``.kv`` files (``share: 4`` / ``on_activate: app.go('welcome')``): what used to be
+constructor-only arguments are Kivy properties. ``TouchScreen`` is the base of every
+screen: its ``lang`` follows the app's language, so a language change updates the texts in
+place (kv binds them to ``app.lang``; texts made in Python are redone in ``on_lang``).
+"""
 
 from __future__ import annotations
 
 import time
 import unicodedata
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from kivy.graphics import Color, Ellipse, Line, Rectangle
-from kivy.properties import NumericProperty
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
 from kivy.uix.togglebutton import ToggleButton
 from kivy.uix.widget import Widget
 
@@ -27,32 +37,44 @@ def nfc(text: str) -> str:
 class Tagged:
     """``tid``: a stable name for a widget (tests and screenshots find it by this)."""
 
-    tid: str = ""
+    tid = StringProperty("")
 
 
 def _fill(widget: Widget, rgba: tuple[float, ...]) -> None:
     with widget.canvas.before:
         color = Color(*rgba)
         rect = Rectangle(pos=widget.pos, size=widget.size)
-    widget._bg = (color, rect)  # type: ignore[attr-defined]
+    widget._bg = (color, rect)
     widget.bind(
         pos=lambda w, v: setattr(rect, "pos", v), size=lambda w, v: setattr(rect, "size", v)
     )
 
 
 def set_fill(widget: Widget, rgba: tuple[float, ...]) -> None:
-    widget._bg[0].rgba = rgba  # type: ignore[attr-defined]
+    widget._bg[0].rgba = rgba
 
 
 class Text(Tagged, Label):
-    """Wrapped, centred text; ``share`` is the font size in % of the screen height."""
+    """Wrapped, centred text; ``share`` is the font size in % of the screen height.
+
+    Whatever is shown is NFC (kv-bound texts included), so fonts draw precomposed letters.
+    """
+
+    share = NumericProperty(4.0)
 
     def __init__(self, text: str = "", share: float = 4, bold: bool = False, **kw: Any) -> None:
         kw.setdefault("color", theme.TEXT)
         kw.setdefault("halign", "center")
         kw.setdefault("valign", "middle")
-        super().__init__(text=nfc(text), font_size=theme.font(share), bold=bold, **kw)
+        super().__init__(text=nfc(text), share=share, font_size=theme.font(share), bold=bold, **kw)
         self.bind(size=lambda w, s: setattr(w, "text_size", (s[0] * 0.96, None)))
+
+    def on_share(self, _w: Any, share: float) -> None:
+        self.font_size = theme.font(share)
+
+    def on_text(self, _w: Any, text: str) -> None:
+        if nfc(text) != text:
+            self.text = nfc(text)
 
     def show(self, text: str) -> None:
         self.text = nfc(text)
@@ -67,11 +89,21 @@ class Panel(BoxLayout):
 
 
 class BigButton(Tagged, Button):
-    """A large button with wrapped text; ``guard`` can swallow presses that come too fast."""
+    """A large button with wrapped text; ``guard`` can swallow presses that come too fast.
+
+    A press the guard lets through calls ``on_press_cb`` and fires ``on_activate`` (what
+    the ``.kv`` files bind: ``on_release`` would also fire for a swallowed press).
+    """
+
+    __events__ = ("on_activate",)
+
+    share = NumericProperty(4.5)
+    primary = BooleanProperty(True)
+    guard = ObjectProperty(None, allownone=True)
 
     def __init__(
         self,
-        text: str,
+        text: str = "",
         on_press_cb: Callable[[], None] | None = None,
         *,
         tid: str = "",
@@ -84,31 +116,49 @@ class BigButton(Tagged, Button):
         kw.setdefault("height", theme.touch_height())
         super().__init__(
             text=nfc(text),
+            tid=tid,
+            share=share,
+            primary=primary,
+            guard=guard,
             font_size=theme.font(share),
             background_normal="",
             background_down="",
-            background_color=theme.PRIMARY if primary else theme.SECONDARY,
-            color=theme.ON_PRIMARY if primary else theme.TEXT,
             halign="center",
             valign="middle",
             markup=True,
             **kw,
         )
-        self.tid = tid
-        self._primary = primary
         self._cb = on_press_cb
-        self._guard = guard
+        self._paint()
         self.bind(size=lambda w, s: setattr(w, "text_size", (s[0] * 0.92, None)))
 
-    def on_state(self, _w: Any, state: str) -> None:
-        if self._primary:
-            self.background_color = theme.PRIMARY_DOWN if state == "down" else theme.PRIMARY
+    def _paint(self, *_a: Any) -> None:
+        if self.primary:
+            down = self.state == "down"
+            self.background_color = theme.PRIMARY_DOWN if down else theme.PRIMARY
+            self.color = theme.ON_PRIMARY
+        else:
+            self.background_color = theme.SECONDARY
+            self.color = theme.TEXT
+
+    def on_share(self, _w: Any, share: float) -> None:
+        self.font_size = theme.font(share)
+
+    def on_primary(self, *_a: Any) -> None:
+        self._paint()
+
+    def on_state(self, *_a: Any) -> None:
+        self._paint()
 
     def on_release(self) -> None:
-        if self._guard is not None and not self._guard.allow():
+        if self.guard is not None and not self.guard.allow():
             return
         if self._cb is not None:
             self._cb()
+        self.dispatch("on_activate")
+
+    def on_activate(self) -> None:
+        """A press the guard let through (kv: ``on_activate: app.go('welcome')``)."""
 
 
 class PressGuard:
@@ -177,6 +227,11 @@ class ChoiceToggle(Tagged, ToggleButton):
                     cap="round",
                     joint="round",
                 )
+
+    def relabel(self, text: str) -> None:
+        """Show ``text`` (another language) without touching the choice."""
+        self.label_text = nfc(text)
+        self.text = self.label_text
 
     def on_state(self, _w: Any, _state: str) -> None:
         self._paint()
@@ -248,7 +303,12 @@ class FaceButton(Tagged, ButtonBehavior, BoxLayout):
         face = Face(rgba, size_hint_y=0.7)
         face.mood = mood
         self.add_widget(face)
-        self.add_widget(Text(label, share=4, bold=True, size_hint_y=0.3, color=rgba))
+        self.label = Text(label, share=4, bold=True, size_hint_y=0.3, color=rgba)
+        self.add_widget(self.label)
+
+    def relabel(self, text: str) -> None:
+        """The words under the face in another language."""
+        self.label.show(text)
 
     def on_state(self, _w: Any, state: str) -> None:
         set_fill(self, theme.PRIMARY_DOWN if state == "down" else theme.SECONDARY)
@@ -297,14 +357,34 @@ class Keypad(GridLayout):
                 self.add_widget(Widget())
                 continue
             self.add_widget(
-                BigButton(key, lambda k=key: on_key(k), tid=f"key-{key}", share=5, primary=False)
+                BigButton(key, partial(on_key, key), tid=f"key-{key}", share=5, primary=False)
             )
+        #: The command keys (clear, back, ok…) by code, to relabel in another language.
+        self.extra_buttons: dict[str, BigButton] = {}
         for code, label in extra or []:
-            self.add_widget(
-                BigButton(label, lambda c=code: on_key(c), tid=f"key-{code}", share=3.5)
-            )
+            button = BigButton(label, partial(on_key, code), tid=f"key-{code}", share=3.5)
+            self.extra_buttons[code] = button
+            self.add_widget(button)
         self.size_hint_y = None
         rows = -(-len(self.children) // cols)
         self.height = rows * (theme.touch_height(9) + theme.unit())
         for child in self.children:
             child.height = theme.touch_height(9)
+
+
+class TouchScreen(Screen):
+    """A screen whose ``lang`` follows the app's ``lang`` (the kv rule below).
+
+    Texts in the screen's ``.kv`` file bind to ``app.lang`` themselves; a subclass that
+    makes texts in Python redoes them in ``on_lang``.
+    """
+
+    lang = StringProperty("vi")
+
+
+Builder.load_string(
+    """
+<TouchScreen>:
+    lang: app.lang
+"""
+)

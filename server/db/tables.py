@@ -26,7 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from server.db.types import UtcDateTime
+from protocol.codes import DeskEventKind, EventKind, TicketState
+from server.db.types import StrEnumType, UtcDateTime
 
 # SQLite only auto-increments INTEGER PRIMARY KEY columns.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -49,7 +50,7 @@ class TicketRow(Base):
     seq: Mapped[int | None] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(8))
     priority: Mapped[str | None] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[TicketState] = mapped_column(StrEnumType(TicketState, 16))
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
     first_called_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     called_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -82,7 +83,7 @@ class TicketEventRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     ticket_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tickets.id"), index=True)
     site: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[EventKind] = mapped_column(StrEnumType(EventKind, 16))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     desk_id: Mapped[str | None] = mapped_column(String(32))
     clerk_id: Mapped[str | None] = mapped_column(String(32))
@@ -147,7 +148,7 @@ class DeskEventRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     site: Mapped[str] = mapped_column(String(32))
     desk_id: Mapped[str] = mapped_column(String(32), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[DeskEventKind] = mapped_column(StrEnumType(DeskEventKind, 16))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     clerk_id: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(200))

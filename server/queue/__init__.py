@@ -1,1 +1,4 @@
-"""The queue engine: numbering, calling policy, ETA and the ticket lifecycle."""
+"""The queue: numbering, calling policy, ETA, the ticket lifecycle and desk sessions.
+
+`engine.QueueEngine` is a façade over the modules; `states` holds the lifecycle as data.
+"""

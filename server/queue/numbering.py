@@ -16,20 +16,23 @@ number a kiosk issued on its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Executable, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.db.tables import CounterRow
 
+_COUNTERS = cast(Table, CounterRow.__table__)
 
-def _upsert(dialect: Any) -> Any:
-    table = CounterRow.__table__
+
+def _upsert(insert: Callable[[Table], postgresql.Insert | sqlite.Insert]) -> Executable:
+    table = _COUNTERS
     return (
-        dialect.insert(table)
+        insert(table)
         .values(
             site=bindparam("site"), service=bindparam("service"), day=bindparam("day"), last_seq=1
         )
@@ -41,10 +44,10 @@ def _upsert(dialect: Any) -> Any:
 
 
 # Core statements built once: this runs for every number issued.
-_UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
-_C = CounterRow.__table__.c
+_UPSERT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+_C = _COUNTERS.c
 _SKIP = (
-    update(CounterRow.__table__)
+    update(_COUNTERS)
     .where(
         _C.site == bindparam("b_site"),
         _C.service == bindparam("b_service"),
@@ -76,8 +79,3 @@ def last_seq(session: Session, site: str, service: str, day: date) -> int:
         )
     )
     return int(value or 0)
-
-
-def format_number(prefix: str, seq: int) -> str:
-    """``A`` + 23 → ``A023``; past 999 the counter simply grows to four digits."""
-    return f"{prefix}{seq:03d}"

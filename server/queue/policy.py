@@ -60,13 +60,15 @@ def call_order(
         head_n = normal[i] if i < len(normal) else None
         head_p = priority[j] if j < len(priority) else None
         chosen = pick(head_n, head_p, policy, every_n, since)
+        if chosen is None:  # cannot happen while either list has a head
+            break
         if chosen is head_p and head_p is not None:
             j += 1
             since = 0
         else:
             i += 1
             since += 1
-        out.append(chosen)  # type: ignore[arg-type]
+        out.append(chosen)
     return out
 
 

@@ -1,2 +1,2 @@
-"""Reports (issue 12): satisfaction and queue figures over any period, per clerk, desk,
+"""Reports: satisfaction and queue figures over any period, per clerk, desk,
 service and time bucket, against the yearly target; the official table; exports."""

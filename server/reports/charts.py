@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from protocol.conduct import CONDUCT_ITEMS
+from protocol.i18n import localized
 from server.reports.model import Report, Row
 from server.reports.wording import WEEKDAYS_SHORT, Pair, item_label, pick
 
@@ -68,7 +69,7 @@ def point_label(row: Row, by: str, lang: str) -> str:
             return f"{int(month):02d}/{year}"
     except (ValueError, IndexError):
         pass
-    return (row.label_en or row.label) if lang == "en" else row.label
+    return localized(row.label, row.label_en, lang)
 
 
 def small_sample_note(small_sample: int | None, lang: str) -> str:
@@ -107,7 +108,7 @@ def _clerks(report: Report, lang: str, small_sample: int | None) -> dict[str, An
     return {
         "title": pick(TITLES["clerks"], lang),
         "keys": [r.key for r in rows],
-        "labels": [(r.label_en or r.label) if lang == "en" else r.label for r in rows],
+        "labels": [localized(r.label, r.label_en, lang) for r in rows],
         "satisfaction_pct": [r.figures.satisfaction_pct for r in rows],
         "ratings": [r.figures.ratings for r in rows],
         "small_sample": [r.figures.small_sample for r in rows],
@@ -152,14 +153,17 @@ def heat_hours(arrivals: list[list[int]]) -> list[int]:
     return list(range(first, last + 1))
 
 
+def _minutes(seconds: list[float | None], hour: int) -> float | None:
+    """The mean wait of ``hour`` in minutes (one decimal); None if nobody waited."""
+    value = seconds[hour] if hour < len(seconds) else None
+    return None if value is None else round(value / 60, 1)
+
+
 def _heatmap(report: Report, lang: str) -> dict[str, Any]:
     hm = report.heatmap
     hours = heat_hours(hm.arrivals)
     arrivals = [[row[h] if h < len(row) else 0 for h in hours] for row in hm.arrivals]
-    waits = [
-        [round(row[h] / 60, 1) if h < len(row) and row[h] is not None else None for h in hours]
-        for row in hm.wait_mean_s
-    ]
+    waits = [[_minutes(row, h) for h in hours] for row in hm.wait_mean_s]
     return {
         "title": pick(TITLES["heatmap"], lang),
         "rows": [pick(d, lang) for d in WEEKDAYS_SHORT][: len(arrivals)],
@@ -173,7 +177,9 @@ def _heatmap(report: Report, lang: str) -> dict[str, Any]:
     }
 
 
-def chart_data(report: Report, lang: str = "vi", *, small_sample: int | None = None) -> dict:
+def chart_data(
+    report: Report, lang: str = "vi", *, small_sample: int | None = None
+) -> dict[str, Any]:
     """The data of the four charts (``small_sample``: the threshold, for the legend)."""
     return {
         "trend": _trend(report, lang),

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, cast
 
+from protocol.i18n import localized
 from server.reports.model import Figures, Row
 from server.reports.wording import KEY_HEADERS, MET, NOT_MET, YES, Pair, pick
 
@@ -48,12 +49,12 @@ class Column:
         """The raw value: minutes for times, a word for flags, None for "no data"."""
         raw = self.get(f)
         if self.kind == "min":
-            return _minutes(raw)  # type: ignore[arg-type]
+            return _minutes(cast("float | None", raw))
         if self.kind == "flag":
             if isinstance(raw, tuple):
                 return pick(raw, lang)
             return pick(YES, lang) if raw else ""
-        return raw  # type: ignore[return-value]
+        return cast(Value, raw)
 
 
 FIGURE_COLUMNS: tuple[Column, ...] = (
@@ -184,6 +185,4 @@ def row_label(row: Row, by: str, lang: str) -> str | date:
             return date.fromisoformat(row.key)
         except ValueError:
             return row.label
-    if lang == "en" and row.label_en:
-        return row.label_en
-    return row.label
+    return localized(row.label, row.label_en, lang)

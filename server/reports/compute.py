@@ -19,13 +19,15 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from protocol.codes import TicketState
 from protocol.conduct import CONDUCT_ITEMS, Level, RawLevel
 from server.config import SiteConfig
 from server.queue.eta import percentile
 from server.reports.load import Rated, Visit
 from server.reports.model import Figures, TimeStats
 
-OPEN_STATES = frozenset({"issued", "called", "serving"})  # waiting or in hand
+#: Waiting or in hand.
+OPEN_STATES = frozenset({TicketState.ISSUED, TicketState.CALLED, TicketState.SERVING})
 
 
 def pct(part: int, whole: int) -> float | None:
@@ -103,7 +105,7 @@ class Tally:
         if v.new_number:
             self.issued += 1
             self.arrivals[hour] = self.arrivals.get(hour, 0) + 1
-        if v.state != "done":
+        if v.state != TicketState.DONE:
             return
         if v.called is not None:
             wait = v.called - v.issued

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from protocol.conduct import CONDUCT_ITEMS, PRAISE_CODES
+from protocol.i18n import localized
 from server.reports.model import Report, Row
 from server.reports.wording import Pair, pick
 
@@ -61,7 +62,7 @@ class ConductMatrix:
 
     def heads(self, lang: str) -> list[str]:
         """Column heads: the clerks' or services' names (English ones when known)."""
-        return [(r.label_en or r.label) if lang == "en" else r.label for r in self.columns]
+        return [localized(r.label, r.label_en, lang) for r in self.columns]
 
 
 def conduct_matrix(report: Report, kind: Kind, by: MatrixBy) -> ConductMatrix:

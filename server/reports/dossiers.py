@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from protocol.codes import TicketState
+from protocol.i18n import localized
 from server.config import SiteConfig
 from server.db.tables import RatingRow, TicketRow
 from server.reports.load import narrow
@@ -28,7 +30,6 @@ from server.reports.wording import (
     level_label,
     pick,
     raw_level_label,
-    service_name,
 )
 
 _T = TicketRow.__table__.c
@@ -87,7 +88,7 @@ def dossier_rows(
                 _T.site == config.site.code,
                 _T.day >= period.start,
                 _T.day <= period.end,
-                _T.state == "done",
+                _T.state == TicketState.DONE,
                 _T.dossier_code.is_not(None),
                 _T.dossier_code != "",
             )
@@ -153,7 +154,7 @@ def dossier_cells(row: DossierRow, lang: str) -> list[str | int | date | time | 
         row.dossier_code,
         row.number,
         row.service,
-        service_name(row.service_name, row.service_name_en, lang),
+        localized(row.service_name, row.service_name_en, lang),
         row.clerk_id or "",
         row.clerk_name,
         row.desk_name,

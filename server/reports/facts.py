@@ -56,8 +56,8 @@ class Facts:
                 mine[k].merge(t)
             else:
                 mine[k] = t
-        for k, v in other.idle.items():
-            self.idle[k] += v
+        for ik, v in other.idle.items():
+            self.idle[ik] += v
 
     def select(self, f: Filters) -> Facts:
         """The facts a filter keeps (a source filter narrows ratings, not visits), with
@@ -77,21 +77,21 @@ class Facts:
                     mine[key].merge(t)
                 else:
                     mine[key] = t
-        for k, v in self.idle.items():
+        for ik, v in self.idle.items():
             if (
-                (f.service is None or k.service == f.service)
-                and (f.desk is None or k.desk_id == f.desk)
-                and (f.clerk is None or k.clerk_id == f.clerk)
+                (f.service is None or ik.service == f.service)
+                and (f.desk is None or ik.desk_id == f.desk)
+                and (f.clerk is None or ik.clerk_id == f.clerk)
             ):
-                out.idle[k] = v  # with each service's own idle time, for service rows
+                out.idle[ik] = v  # with each service's own idle time, for service rows
         return out
 
     def by_day(self) -> dict[str, Facts]:
         out: dict[str, Facts] = defaultdict(Facts)
         for k, t in self.tallies.items():
             out[k.day].tallies[k] = t
-        for k, v in self.idle.items():
-            out[k.day].idle[k] = v
+        for ik, v in self.idle.items():
+            out[ik.day].idle[ik] = v
         return out
 
     # ------------------------------------------------------------------ storage
@@ -156,7 +156,7 @@ def raw_facts(s: Session, config: SiteConfig, first: date, last: date, now: date
     events = [e for d in config.desks for e in load.desk_state_at(s, site, since_dt, d.id)]
     events += load.desk_events(s, site, since_dt, until_dt, None)
     busy = [(v.desk_id, v.first_called, v.ended) for v in tickets if v.desk_id and v.first_called]
-    waiting = [
+    waiting: list[tuple[str, float, float | None]] = [
         (v.service, v.issued, min(v.first_called or v.ended or until, clock.ends[v.day]))
         for v in tickets
         if v.day >= lo

@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from protocol.errors import MotcuaError
+from protocol.refusals import Reason
 from server.config import SiteConfig
 from server.reports import load
 from server.reports.compute import Tally
@@ -32,29 +34,19 @@ from server.reports.rollup import Rollups
 from server.timeutil import now_utc
 
 
-class ReportError(ValueError):
+class ReportError(MotcuaError, ValueError):
     """A report that cannot be made as asked; the messages say why (vi / en)."""
-
-    def __init__(self, code: str, message: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.code = code
-        self.message = message
-        self.message_en = message_en
 
 
 def check_filters(config: SiteConfig, f: Filters) -> None:
     """Unknown service, desk or clerk: a clear error rather than an empty report."""
-    for value, known, vi, en in (
-        (f.service, config.service_by_code, "lĩnh vực", "service"),
-        (f.desk, config.desk_by_id, "quầy", "desk"),
-        (f.clerk, config.clerk_by_id, "cán bộ", "clerk"),
+    for value, known, code in (
+        (f.service, config.service_by_code, Reason.UNKNOWN_SERVICE),
+        (f.desk, config.desk_by_id, Reason.UNKNOWN_DESK),
+        (f.clerk, config.clerk_by_id, Reason.UNKNOWN_CLERK),
     ):
         if value is not None and value not in known:
-            raise ReportError(
-                f"unknown_{en}",
-                f"Không có {vi} “{value}” trong cấu hình của đơn vị",
-                f"unknown {en} {value!r}",
-            )
+            raise ReportError(code, variant="report", value=value)
 
 
 def period_out(p: Period) -> PeriodOut:

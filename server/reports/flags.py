@@ -44,7 +44,7 @@ def _flag(kind: str, rows: Sequence[Rated], all_rated: Sequence[Rated], vi: str,
     times = [r.sent for r in rows]
     clerks = {r.clerk_id for r in rows}
     return Flag(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         desk_id=rows[0].desk_id,
         clerk_id=clerks.pop() if len(clerks) == 1 else None,
         count=len(rows),

@@ -15,7 +15,17 @@ import json
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Float, Integer, Select, String, cast, func, literal_column, select
+from sqlalchemy import (
+    ColumnClause,
+    Float,
+    Integer,
+    Select,
+    String,
+    cast,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -53,10 +63,13 @@ def fetch(s: Session, q: Select[Any]) -> list[tuple[Any, ...]]:
     text). The values bound are dates and configuration codes, inlined by SQLAlchemy."""
     conn = s.connection()
     sql = str(q.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    driver = conn.connection.driver_connection
+    assert driver is not None, "a live connection has a driver connection"
+    cursor = driver.cursor()
     try:
         cursor.execute(sql)
-        return cursor.fetchall()  # type: ignore[no-any-return]
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
     finally:
         cursor.close()
 
@@ -153,7 +166,7 @@ def ratings(
     s: Session, site: str, start: date, end: date, f: Filters, *, conduct: bool = True
 ) -> list[Rated]:
     """The ratings of the days; without their conduct items unless ``conduct``."""
-    none = literal_column("NULL")
+    none: ColumnClause[Any] = literal_column("NULL")
     q = (
         select(
             _day_text(_R.day),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from protocol.conduct import Level
+from protocol.i18n import localized
 from server.config import SiteConfig
 from server.reports.model import Figures, OfficialRow, OfficialTable, Report, Row
 from server.reports.wording import Pair, long_date, pick
@@ -119,10 +120,9 @@ def official_table(
     ``made_on`` is the date printed above the signatures (default: today, site time).
     The totals row adds up the clerk rows; its % is computed from those sums.
     """
-    en = lang == "en"
     rows: list[OfficialRow] = []
     for i, r in enumerate(_ordered(report.by.get("clerk", []), config), start=1):
-        name = (r.label_en or r.label) if en else r.label
+        name = localized(r.label, r.label_en, lang)
         rows.append(_row(i, r.key, name, r.figures, config, lang))
     summed = Figures(
         ratings=sum(r.ratings for r in rows),
@@ -133,12 +133,12 @@ def official_table(
         },
     )
     total = _row(0, "", pick(TOTAL, lang), summed, config, lang)
-    office = (report.office_en or report.office) if en else report.office
+    office = localized(report.office, report.office_en, lang)
     return OfficialTable(
         title=pick(TITLE, lang),
         office=office,
         parent_unit=config.letters.parent_unit,
-        period_label=report.period.label_en if en else report.period.label,
+        period_label=localized(report.period.label, report.period.label_en, lang),
         place=config.letters.place,
         made_on=made_on or datetime.now(config.tz).date(),
         rows=rows,
@@ -150,7 +150,7 @@ def official_table(
 
 
 def grade_of(row: OfficialRow, lang: str) -> str:
-    return row.grade_en if lang == "en" and row.grade_en else row.grade
+    return localized(row.grade, row.grade_en, lang)
 
 
 def row_cells(

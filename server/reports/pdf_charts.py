@@ -6,7 +6,7 @@ weekday × hour heat map. Text in DejaVu Sans (every Vietnamese letter)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect, String
@@ -148,15 +148,7 @@ def trend_chart(data: dict[str, Any], width: float, height: float, lang: str) ->
     for i, t in enumerate(targets):
         if t is not None:
             d.add(_dash(left + slot * i, y_of(t), left + slot * (i + 1), y_of(t)))
-    last_target = next((t for t in reversed(targets) if t is not None), None)
-    run: list[float] = []
-    for i, v in enumerate([*values, None]):
-        if v is None:
-            if len(run) >= 4:
-                d.add(PolyLine(run, strokeColor=BLUE, strokeWidth=1.4))
-            run = []
-            continue
-        run += [x_of(i), y_of(v)]
+    _trend_line(d, values, x_of, y_of)
     for i, v in enumerate(values):
         if v is None:
             continue
@@ -173,14 +165,39 @@ def trend_chart(data: dict[str, Any], width: float, height: float, lang: str) ->
         )
         if n <= 16:
             _text(d, x_of(i), y_of(v) + 4, num(v, lang), size=6, anchor="middle")
+    _legend(d, width, height - 24, _trend_legend(data, targets, lang))
+    d.add(Line(left, bottom, left + pw, bottom, strokeColor=GREY, strokeWidth=0.6))
+    return d
+
+
+def _trend_line(
+    d: Drawing,
+    values: list[float | None],
+    x_of: Callable[[int], float],
+    y_of: Callable[[float], float],
+) -> None:
+    """The line through the known points, broken where a point has no value."""
+    run: list[float] = []
+    for i, v in enumerate([*values, None]):
+        if v is None:
+            if len(run) >= 4:
+                d.add(PolyLine(run, strokeColor=BLUE, strokeWidth=1.4))
+            run = []
+            continue
+        run += [x_of(i), y_of(v)]
+
+
+def _trend_legend(
+    data: dict[str, Any], targets: list[float | None], lang: str
+) -> list[tuple[str, str, Any]]:
+    """The line, the latest target (if any) and the small-sample marker (if used)."""
+    last_target = next((t for t in reversed(targets) if t is not None), None)
     entries: list[tuple[str, str, Any]] = [("line", data["y_label"], BLUE)]
     if last_target is not None:
         entries.append(("dash", f"{data['target_label']} {num(last_target, lang, 0)} %", RED))
     if any(data["small_sample"]):
         entries.append(("hollow", data.get("small_sample_label", "*"), BLUE))
-    _legend(d, width, height - 24, entries)
-    d.add(Line(left, bottom, left + pw, bottom, strokeColor=GREY, strokeWidth=0.6))
-    return d
+    return entries
 
 
 def clerk_chart(data: dict[str, Any], width: float, lang: str) -> Drawing:
@@ -194,7 +211,7 @@ def clerk_chart(data: dict[str, Any], width: float, lang: str) -> Drawing:
     _title(d, data["title"], height)
     if not names:
         return _no_data(d, width, height, data.get("no_data", "—"))
-    name_w = min(150, max(stringWidth(n, REGULAR, 7.5) for n in names) + 8)
+    name_w: float = min(150, max(stringWidth(n, REGULAR, 7.5) for n in names) + 8)
     left, right = name_w, 78
     pw = width - left - right
 
@@ -250,9 +267,9 @@ def pareto_chart(
         return _no_data(d, width, height, data.get("no_data", "—"))
     labels: list[str] = data["labels"]
     angle, size = 30, 6.5
-    longest = max(stringWidth(s, REGULAR, size) for s in labels)
+    longest: float = max(stringWidth(s, REGULAR, size) for s in labels)
     bottom = min(120, longest * math.sin(math.radians(angle)) + 12)
-    left, right, top = 30, 30, 30
+    left, right, top = 30.0, 30, 30
     # the first label runs left under the axis: keep it inside the drawing
     left = max(left, longest * math.cos(math.radians(angle)) - 10)
     pw, ph = width - left - right, height - bottom - top

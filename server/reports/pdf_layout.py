@@ -6,17 +6,41 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Table, TableStyle
 
 from server.reports.pdf_fonts import BOLD, REGULAR, register_fonts
+
+if TYPE_CHECKING:
+
+    class Canvas:
+        """What the numbered canvas uses of reportlab's canvas (reportlab has no types)."""
+
+        _pagesize: tuple[float, float]
+        _pageNumber: int
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+        def _startPage(self) -> None: ...
+        def showPage(self) -> None: ...
+        def save(self) -> None: ...
+        def saveState(self) -> None: ...
+        def restoreState(self) -> None: ...
+        def setStrokeColor(self, color: Any) -> None: ...
+        def setFillColor(self, color: Any) -> None: ...
+        def setLineWidth(self, width: float) -> None: ...
+        def setFont(self, name: str, size: float) -> None: ...
+        def line(self, x1: float, y1: float, x2: float, y2: float) -> None: ...
+        def drawString(self, x: float, y: float, text: str) -> None: ...
+        def drawRightString(self, x: float, y: float, text: str) -> None: ...
+
+else:
+    from reportlab.pdfgen.canvas import Canvas
 
 MARGIN = 16 * mm
 HEAD_BG = colors.HexColor("#DDE6F0")

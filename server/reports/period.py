@@ -12,20 +12,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from protocol.errors import MotcuaError
+from protocol.refusals import Reason
+
 PeriodKind = Literal["day", "week", "month", "quarter", "year", "range"]
 #: The longest period a report covers (a bigger one is refused, not truncated).
 MAX_DAYS = 5 * 366
 _ROMAN = ("I", "II", "III", "IV")
 
 
-class PeriodError(ValueError):
+class PeriodError(MotcuaError, ValueError):
     """A period that cannot be reported; the messages say why, in both languages."""
-
-    def __init__(self, code: str, message: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.code = code
-        self.message = message
-        self.message_en = message_en
 
 
 def _d(day: date) -> str:
@@ -150,12 +147,9 @@ def year_period(year: int) -> Period:
     return Period("year", date(year, 1, 1), date(year, 12, 31))
 
 
-def _bad(text: str, why_vi: str, why_en: str) -> PeriodError:
-    return PeriodError(
-        "bad_period",
-        f"Kỳ báo cáo “{text}” không hợp lệ: {why_vi}",
-        f"invalid report period {text!r}: {why_en}",
-    )
+def _bad(text: str, why: str | None = None, **values: object) -> PeriodError:
+    """``bad_period`` for ``text``, saying ``why`` (a variant of its wording)."""
+    return PeriodError(Reason.BAD_PERIOD, variant=why, period=text, **values)
 
 
 _FORMS = "2026-11-05 · 2026-W45 · 2026-11 · 2026-Q3 · 2026 · 2026-11-01..2026-11-30"
@@ -164,7 +158,7 @@ _FORMS = "2026-11-05 · 2026-W45 · 2026-11 · 2026-Q3 · 2026 · 2026-11-01..20
 def _year(text: str, value: str) -> int:
     year = int(value)
     if not 2000 <= year <= 2100:
-        raise _bad(text, "năm phải từ 2000 đến 2100", "the year must be 2000–2100")
+        raise _bad(text, "year")
     return year
 
 
@@ -172,48 +166,50 @@ def _iso_day(text: str, value: str) -> date:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise _bad(text, f"không có ngày {value}", f"there is no day {value}") from None
+        raise _bad(text, "no_day", day=value) from None
     _year(text, str(day.year))
     return day
+
+
+def _range(text: str, first: str, last: str) -> Period:
+    """``first..last``, both days included, at most `MAX_DAYS` long."""
+    start, end = _iso_day(text, first), _iso_day(text, last)
+    if end < start:
+        raise _bad(text, "end_first")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise PeriodError(Reason.PERIOD_TOO_LONG, period=text)
+    return Period("range", start, end)
+
+
+def _iso_week(text: str, year: int, week: int) -> Period:
+    try:
+        return week_period(date.fromisocalendar(year, week, 1))
+    except ValueError:
+        weeks = date(year, 12, 28).isocalendar()[1]
+        raise _bad(text, "week", year=year, weeks=weeks) from None
 
 
 def parse_period(text: str) -> Period:
     """Read a period; `PeriodError` (Vietnamese and English) for anything impossible."""
     raw = text.strip()
     if len(raw) > 40:
-        raise _bad(raw[:40] + "…", "quá dài", "too long")
+        raise _bad(raw[:40] + "…", "too_long")
     if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})", raw):
-        start, end = _iso_day(raw, m[1]), _iso_day(raw, m[2])
-        if end < start:
-            raise _bad(raw, "ngày kết thúc trước ngày bắt đầu", "the end is before the start")
-        if (end - start).days + 1 > MAX_DAYS:
-            raise PeriodError(
-                "period_too_long",
-                f"Kỳ báo cáo “{raw}” dài quá 5 năm: hãy chọn kỳ ngắn hơn",
-                f"report period {raw!r} is longer than 5 years: choose a shorter one",
-            )
-        return Period("range", start, end)
+        return _range(raw, m[1], m[2])
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
         return day_period(_iso_day(raw, raw))
     if m := re.fullmatch(r"(\d{4})-[Ww](\d{1,2})", raw):
-        year, week = _year(raw, m[1]), int(m[2])
-        try:
-            return week_period(date.fromisocalendar(year, week, 1))
-        except ValueError:
-            weeks = date(year, 12, 28).isocalendar()[1]
-            raise _bad(
-                raw, f"năm {year} có {weeks} tuần", f"{year} has {weeks} ISO weeks"
-            ) from None
+        return _iso_week(raw, _year(raw, m[1]), int(m[2]))
     if m := re.fullmatch(r"(\d{4})-[Qq](\d)", raw):
         year, quarter = _year(raw, m[1]), int(m[2])
         if not 1 <= quarter <= 4:
-            raise _bad(raw, "quý phải từ 1 đến 4", "the quarter must be 1–4")
+            raise _bad(raw, "quarter")
         return quarter_period(year, quarter)
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})", raw):
         year, month = _year(raw, m[1]), int(m[2])
         if not 1 <= month <= 12:
-            raise _bad(raw, "tháng phải từ 1 đến 12", "the month must be 1–12")
+            raise _bad(raw, "month")
         return month_period(year, month)
     if re.fullmatch(r"\d{4}", raw):
         return year_period(_year(raw, raw))
-    raise _bad(raw, f"hãy viết theo mẫu {_FORMS}", f"write it as {_FORMS}")
+    raise _bad(raw, forms=_FORMS)

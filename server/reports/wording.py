@@ -15,6 +15,7 @@ from protocol.conduct import (
     Level,
     RawLevel,
 )
+from protocol.i18n import Localized, localized
 from server.config import SiteConfig
 from server.reports.model import Filters
 
@@ -23,8 +24,9 @@ Pair = tuple[str, str]
 
 
 def pick(pair: Pair, lang: str) -> str:
-    """The English half of ``pair`` for ``lang == "en"``, else the Vietnamese one."""
-    return pair[1] if lang == "en" else pair[0]
+    """The English half of ``pair`` for ``lang == "en"``, else the Vietnamese one (the
+    rule of `protocol.i18n`, the one translation mechanism)."""
+    return Localized(*pair).in_(lang)
 
 
 def nfc(value: str) -> str:
@@ -143,7 +145,7 @@ def filters_text(filters: Filters, config: SiteConfig, lang: str) -> str:
     parts: list[str] = []
     if filters.service:
         svc = config.service_by_code.get(filters.service)
-        name = service_name(svc.name, svc.name_en, lang) if svc else filters.service
+        name = localized(svc.name, svc.name_en, lang) if svc else filters.service
         parts.append(f"{pick(KEY_HEADERS['service'], lang)}: {name}")
     if filters.desk:
         desk = config.desk_by_id.get(filters.desk)
@@ -156,11 +158,6 @@ def filters_text(filters: Filters, config: SiteConfig, lang: str) -> str:
         source = pick(SOURCES.get(filters.source, (filters.source, filters.source)), lang)
         parts.append(f"{pick(('Nguồn', 'Source'), lang)}: {source}")
     return " · ".join(parts)
-
-
-def service_name(name: str, name_en: str, lang: str) -> str:
-    """The English name when asked for and known, else the Vietnamese one."""
-    return name_en if lang == "en" and name_en else name
 
 
 def long_date(place: str, day: date, lang: str) -> str:

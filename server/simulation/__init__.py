@@ -1,4 +1,4 @@
-"""Simulated history (issue 12): realistic past days for the demo and the benchmarks.
+"""Simulated history: realistic past days for the demo and the benchmarks.
 
 `plan` decides every visit of a day from a seed, purely (`days`: the calendar and the
 arrivals; `profiles`: clerks, rosters and ratings; `office`: the day's run; `model`: what

@@ -14,9 +14,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 
 from protocol.conduct import RawLevel
 from server.config import SiteConfig
@@ -77,7 +77,7 @@ def _insert(db: Database, rows: dict[type, list[dict[str, Any]]]) -> None:
     with db.write() as s:
         for table in _TABLES:  # tickets before the events and ratings that refer to them
             if rows[table]:
-                s.execute(insert(table.__table__), rows[table])
+                s.execute(insert(cast(Table, table.__table__)), rows[table])
             rows[table].clear()
 
 
@@ -130,7 +130,7 @@ def add_rows(plan: DayPlan, rows: dict[type, list[dict[str, Any]]]) -> None:
     for r in plan.ratings:
         leg = plan.legs[r.leg]
         rows[RatingRow].append(
-            {  # as `server.ratings._row_values` stores an accepted rating
+            {  # as `server.ratings.rules._row_values` stores an accepted rating
                 "msg_id": r.msg_id,
                 "ticket_id": ids[r.leg],
                 "site": site,

@@ -16,14 +16,14 @@ import heapq
 import random
 import uuid
 import zlib
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from server.config import Desk, SiteConfig
+from protocol.numbers import format_number
+from server.config import SiteConfig
 from server.queue import policy
-from server.queue.numbering import format_number
 from server.simulation import days
+from server.simulation.desks import LUNCH, DeskSim, desk_days, due
 from server.simulation.model import DayPlan, DeskEvent, Leg, PlannedRating, Step
 from server.simulation.profiles import ClerkProfile, draw_rating, roster
 
@@ -35,33 +35,6 @@ PRIORITY_P = 0.06
 IMPLICIT_START_P = 0.1
 DOSSIER_P = 0.85
 KIOSK_RATING_P = 0.1
-BREAK_P = 0.1
-BREAK_REASONS = ("Họp giao ban", "Đi lấy hồ sơ ở kho lưu trữ", "Hỗ trợ quầy bên cạnh")
-LUNCH = "Nghỉ trưa"
-
-
-@dataclass
-class _DeskSim:
-    """A desk's day: its clerk, its planned session times and where it stands now."""
-
-    cfg: Desk
-    clerk: ClerkProfile
-    open_at: datetime
-    close_at: datetime
-    lunch_at: datetime | None
-    resume_at: datetime | None
-    break_at: datetime | None
-    break_minutes: int
-    break_reason: str
-    phase: str = "closed"  # closed → open ⇄ paused → gone
-    idle: bool = False
-    gen: int = 0
-    lunch_done: bool = False
-    break_done: bool = False
-
-    @property
-    def id(self) -> str:
-        return self.cfg.id
 
 
 class DaySimulation:
@@ -78,7 +51,8 @@ class DaySimulation:
         self.plan = plan
         self.rng = rng
         self.saturday = plan.day.weekday() == 5
-        self.desks = self._desks(roster(config, rng, saturday=self.saturday), profiles)
+        who = roster(config, rng, saturday=self.saturday)
+        self.desks = desk_days(config, plan.day, rng, who, profiles, saturday=self.saturday)
         self.services = sorted({s for d in self.desks for s in d.cfg.services})
         self.waiting: dict[str, list[Leg]] = {s: [] for s in self.services}
         self.back: list[Leg] = []  # no-shows who came back and wait to be called
@@ -91,34 +65,6 @@ class DaySimulation:
         self.dossier_unit = f"000.00.{10 + zlib.crc32(plan.site.encode()) % 90:02d}.H23"
 
     # ------------------------------------------------------------------ set-up
-
-    def _at(self, hh: int, mm: int, jitter_min: float = 0) -> datetime:
-        base = days.local(self.plan.day, time(hh, mm), self.config.tz)
-        return base + timedelta(seconds=self.rng.randrange(int(jitter_min * 60) + 1))
-
-    def _desks(self, who: dict[str, str], profiles: dict[str, ClerkProfile]) -> list[_DeskSim]:
-        out = []
-        for desk_id, clerk in who.items():
-            late = self.rng.random() < 0.05
-            open_at = self._at(7, 40, 25) if late else self._at(7, 28, 8)
-            brk = self.rng.random() < BREAK_P
-            morning = self.saturday or self.rng.random() < 0.6
-            out.append(
-                _DeskSim(
-                    cfg=self.config.desk_by_id[desk_id],
-                    clerk=profiles[clerk],
-                    open_at=open_at,
-                    close_at=self._at(11, 30) if self.saturday else self._at(17, 0),
-                    lunch_at=None if self.saturday else self._at(11, 30),
-                    resume_at=None if self.saturday else self._at(13, 28, 10),
-                    break_at=(self._at(9, 0, 100) if morning else self._at(14, 30, 90))
-                    if brk
-                    else None,
-                    break_minutes=self.rng.randint(8, 25),
-                    break_reason=self.rng.choice(BREAK_REASONS),
-                )
-            )
-        return out
 
     def _arrivals(self, mean: float) -> None:
         rng, cfg = self.rng, self.config
@@ -203,20 +149,20 @@ class DaySimulation:
                 d.idle = False
                 self._schedule(d, at + _seconds(self.rng, 5, 90))
 
-    def _schedule(self, desk: _DeskSim, at: datetime) -> None:
+    def _schedule(self, desk: DeskSim, at: datetime) -> None:
         desk.gen += 1
         self._push(at, "desk", (desk.id, desk.gen))
 
     # ------------------------------------------------------------------ desks
 
     def _desk_session(
-        self, desk: _DeskSim, kind: str, at: datetime, reason: str | None = None
+        self, desk: DeskSim, kind: str, at: datetime, reason: str | None = None
     ) -> None:
         self.plan.desk_events.append(DeskEvent(desk.id, kind, at, desk.clerk.clerk_id, reason))
         arg = desk.clerk.clerk_id if kind == "open" else reason
         self._step(at, kind, desk.id, None, arg)
 
-    def _desk_turn(self, desk: _DeskSim, t: datetime) -> None:
+    def _desk_turn(self, desk: DeskSim, t: datetime) -> None:
         """The desk is free at ``t``: open, resume, pause, close or call someone."""
         desk.idle = False
         if desk.phase == "closed":
@@ -226,10 +172,10 @@ class DaySimulation:
             desk.phase = "open"
             self._desk_session(desk, "resume", t)
         work = self._has_work(desk)
-        if desk.lunch_at and not desk.lunch_done and _due(desk.lunch_at, t, work, minutes=20):
+        if desk.lunch_at and not desk.lunch_done and due(desk.lunch_at, t, work, minutes=20):
             desk.lunch_done = True
             return self._pause(desk, t, LUNCH, max(desk.resume_at or t, t))
-        if _due(desk.close_at, t, work, minutes=30):
+        if due(desk.close_at, t, work, minutes=30):
             desk.phase = "gone"
             return self._desk_session(desk, "close", t)
         if desk.break_at and not desk.break_done and t >= desk.break_at:
@@ -247,18 +193,18 @@ class DaySimulation:
             later.append(desk.break_at)
         self._schedule(desk, max(t, min(later)))
 
-    def _pause(self, desk: _DeskSim, t: datetime, reason: str, until: datetime) -> None:
+    def _pause(self, desk: DeskSim, t: datetime, reason: str, until: datetime) -> None:
         desk.phase = "paused"
         self._desk_session(desk, "pause", t, reason)
         self._schedule(desk, max(until, t + timedelta(seconds=30)))
 
-    def _has_work(self, desk: _DeskSim) -> bool:
+    def _has_work(self, desk: DeskSim) -> bool:
         services = desk.cfg.services
         return any(self.waiting[s] for s in services) or any(
             leg.service in services for leg in self.back
         )
 
-    def _pick(self, desk: _DeskSim) -> Leg | None:
+    def _pick(self, desk: DeskSim) -> Leg | None:
         """A no-show who came back first (the clerk calls their number), else the head of
         the queue by the site's calling policy, exactly as ``QueueEngine.call_next``."""
         services = desk.cfg.services
@@ -295,7 +241,7 @@ class DaySimulation:
 
     # ------------------------------------------------------------------ a visit at a desk
 
-    def _serve(self, desk: _DeskSim, leg: Leg, t: datetime) -> None:
+    def _serve(self, desk: DeskSim, leg: Leg, t: datetime) -> None:
         """Call ``leg`` and schedule what follows; the desk is free again at the end."""
         rng = leg.rng
         returned = leg.state == "no_show"
@@ -425,12 +371,6 @@ class DaySimulation:
             if leg.state == "issued":
                 leg.state, leg.ended_at = "cancelled", at
                 leg.event("cancelled", at, {"reason": "day_closed"})
-
-
-def _due(at: datetime, t: datetime, busy: bool, *, minutes: int) -> bool:
-    """Time for a lunch break or closing: from ``at`` once nobody waits, and at the
-    latest ``minutes`` later, leaving people waiting."""
-    return t >= at and (not busy or t >= at + timedelta(minutes=minutes))
 
 
 def _seconds(rng: random.Random, low: int, high: int) -> timedelta:

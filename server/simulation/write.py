@@ -3,7 +3,7 @@
 Each planned day is replayed in one write transaction: a `QueueEngine` on a simulated
 clock opens the desks, issues the numbers, calls, recalls, serves, transfers, pauses and
 closes exactly as the plan says (it checks that ``call_next`` picks the planned ticket),
-the ratings go through `server.ratings.apply_ratings` like a gateway batch, and
+the ratings go through `server.ratings.rules.apply_ratings` like a gateway batch, and
 ``close_previous_days`` cancels what was left waiting at midnight.
 
 Desks' current state (the ``desks`` rows: who is logged in, the ticket in hand) belongs to
@@ -24,12 +24,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from protocol.conduct import RawLevel
+from protocol.errors import MotcuaError
 from protocol.messages import DeskRating, VisitRating
+from protocol.refusals import Reason
 from server.config import SiteConfig
 from server.db.database import Database
 from server.db.tables import DeskRow, TicketRow
-from server.queue.engine import Changes, QueueEngine, QueueSnapshot
-from server.ratings import RatingIn, RatingRefused, apply_ratings
+from server.queue.changes import Changes
+from server.queue.engine import QueueEngine
+from server.queue.estimates import QueueSnapshot
+from server.ratings.rules import RatingIn, RatingRefused, apply_ratings
 from server.simulation.model import DayPlan, Step
 from server.simulation.plan import plan_history
 
@@ -37,13 +41,8 @@ MAX_DAYS = 3660
 _DESK_STATE = ("open", "paused", "pause_reason", "clerk_id", "ticket_id", "rating_ticket_id")
 
 
-class HistoryRefused(Exception):
+class HistoryRefused(MotcuaError):
     """Nothing was written; ``message`` in Vietnamese, ``message_en`` in English."""
-
-    def __init__(self, message: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message = message
-        self.message_en = message_en
 
 
 class SimulationMismatch(RuntimeError):
@@ -92,15 +91,9 @@ def history_range(days: int, end: date | None, today: date) -> tuple[date, date]
     """``days`` days ending on ``end`` (default: yesterday); only past days."""
     end = end or today - timedelta(days=1)
     if not 1 <= days <= MAX_DAYS:
-        raise HistoryRefused(
-            f"Số ngày phải từ 1 đến {MAX_DAYS}", f"the number of days must be 1–{MAX_DAYS}"
-        )
+        raise HistoryRefused(Reason.BAD_DAYS, max=MAX_DAYS)
     if end >= today:
-        yesterday = today - timedelta(days=1)
-        raise HistoryRefused(
-            f"Chỉ tạo được lịch sử cho những ngày đã qua (đến hôm qua, {yesterday:%d/%m/%Y})",
-            f"history is only made for past days (up to yesterday, {yesterday})",
-        )
+        raise HistoryRefused(Reason.NOT_PAST, yesterday=today - timedelta(days=1))
     return end - timedelta(days=days - 1), end
 
 
@@ -115,12 +108,7 @@ def check_days_free(db: Database, site: str, first: date, last: date) -> None:
         ).one()
     count, low, high = row
     if count:
-        raise HistoryRefused(
-            f"Đơn vị “{site}” đã có {count} phiếu trong các ngày {low:%d/%m/%Y}–{high:%d/%m/%Y}: "
-            "không ghi lịch sử chồng lên dữ liệu đã có, chưa ghi gì cả",
-            f"site {site!r} already has {count} tickets between {low} and {high}: history is "
-            "never written over existing days; nothing was written",
-        )
+        raise HistoryRefused(Reason.HISTORY_EXISTS, site=site, count=count, low=low, high=high)
 
 
 def simulate_history(

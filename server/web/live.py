@@ -25,25 +25,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from protocol.messages import BoardCall, DeskState, DeskStats, QueueState
-from server.alerts import current_alerts
-from server.db.tables import TicketEventRow, TicketRow
-from server.health import health_report
+from server.auth.tokens import live_tokens, token_digest
+from server.config import SiteConfig
+from server.db.database import Database
 from server.link_watch import LinkReport
-from server.runtime import ServerRuntime
-from server.stats import desk_stats
-from server.timeutil import day_bounds_utc, now_utc
-from server.users import live_tokens, token_digest
-from server.views import DeviceView, RatingView, device_views, rating_views
+from server.queue.engine import QueueEngine
+from server.readmodels.alerts import current_alerts
+from server.readmodels.board_calls import call_json, calls_since, latest_calls
+from server.readmodels.desk_state import desk_state
+from server.readmodels.devices import DeviceView, device_views
+from server.readmodels.queue_state import queue_state
+from server.readmodels.ratings import RatingView, rating_views
+from server.readmodels.stats import desk_stats
+from server.timeutil import now_utc
 
 log = logging.getLogger(__name__)
 
@@ -51,19 +55,11 @@ ALERTS_EVERY_S = 5.0
 PING_EVERY_S = 20.0
 #: A page that falls this many events behind is dropped (it reconnects and resyncs).
 MAX_BACKLOG = 2000
-#: Calls a reconnecting board may ask for, at most.
-MAX_MISSED = 50
 #: How often the open pages' sessions are checked (a page outlives its session by at
 #: most this much, plus one query).
 SESSION_CHECK_S = 0.5
 #: Close code and reason of a page whose session ended (the page goes to the log-in).
 SESSION_ENDED = (4401, "Phiên đăng nhập đã kết thúc / session ended")
-
-CHANNEL_ROLES: dict[str, tuple[str, ...]] = {
-    "board": ("board", "supervisor", "admin"),
-    "desk": ("clerk", "supervisor", "admin"),
-    "dashboard": ("supervisor", "admin"),
-}
 
 
 def dump(message: BaseModel) -> dict[str, Any]:
@@ -73,16 +69,30 @@ def dump(message: BaseModel) -> dict[str, Any]:
 @dataclass(eq=False)
 class _Client:
     channel: str
-    #: SHA-256 of the session token, as stored (`server.users.token_digest`).
+    #: SHA-256 of the session token, as stored (`server.auth.tokens.token_digest`).
     session: str
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(MAX_BACKLOG))
     ended: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class LiveHub:
-    def __init__(self, rt: ServerRuntime) -> None:
-        self.rt = rt
-        self.config = rt.config
+    """The pages' streams. The composition root (`server.app`) connects `on_publish` to
+    the state publisher and `on_link_change` to the link watch; ``health`` is the
+    server's health report, ``presence_known`` whether the devices' statuses hold."""
+
+    def __init__(
+        self,
+        config: SiteConfig,
+        db: Database,
+        engine: QueueEngine,
+        health: Callable[[], dict[str, Any]],
+        presence_known: Callable[[], bool],
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.engine = engine
+        self.health = health
+        self.presence_known = presence_known
         self.loop: asyncio.AbstractEventLoop | None = None
         self.clients: set[_Client] = set()
         self.alerts: list[dict[str, Any]] = []
@@ -92,8 +102,6 @@ class LiveHub:
         self._stopping = False
         #: The server's own health as the dashboard last showed it (`server.health`).
         self.server: dict[str, Any] | None = None
-        rt.publisher.listeners.append(self.on_publish)
-        rt.link_listeners.append(self.on_link_change)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -107,10 +115,6 @@ class LiveHub:
         ]
 
     async def stop(self) -> None:
-        if self.on_publish in self.rt.publisher.listeners:
-            self.rt.publisher.listeners.remove(self.on_publish)
-        if self.on_link_change in self.rt.link_listeners:
-            self.rt.link_listeners.remove(self.on_link_change)
         self._stopping = True
         for task in self._tasks:
             task.cancel()
@@ -128,7 +132,7 @@ class LiveHub:
 
     def event(self, message: BaseModel) -> dict[str, Any] | None:
         if isinstance(message, BoardCall):
-            return {"type": "call", "call": self.call_json(message)}
+            return {"type": "call", "call": call_json(self.config, message)}
         if isinstance(message, QueueState):
             return {"type": "queue", "queue": dump(message)}
         if isinstance(message, DeskState):
@@ -141,23 +145,15 @@ class LiveHub:
             return {"type": "rating", "rating": dump(message)}
         return None
 
-    def call_json(self, call: BoardCall) -> dict[str, Any]:
-        out = dump(call)
-        desk = self.config.desk_by_id.get(call.desk_id)
-        out["desk_number"] = desk.number if desk else None
-        #: One call: a recall is a new call of the same ticket.
-        out["key"] = f"{call.ticket_id}@{out['called_at']}"
-        return out
-
     def _wants(self, channel: str, event: dict[str, Any]) -> bool:
-        kind = event["type"]
+        kind: str = event["type"]
         if channel == "dashboard":
             return kind != "call"
         if channel == "board":
             return kind == "call"
         desk_id = channel.removeprefix("desk:")
         if kind in ("desk", "stats"):
-            return event[kind]["desk_id"] == desk_id
+            return bool(event[kind]["desk_id"] == desk_id)
         if kind == "queue":
             desk = self.config.desk_by_id.get(desk_id)
             return desk is not None and event["queue"]["service"] in desk.services
@@ -216,19 +212,19 @@ class LiveHub:
 
     def server_summary(self) -> dict[str, Any]:
         """What the dashboard's status line shows: overall state and each problem."""
-        report = health_report(self.rt)
+        report = self.health()
         return {
             "status": report["status"],
             "problems": report["problems"],
-            "presence_known": self.rt.presence_known(),
+            "presence_known": self.presence_known(),
         }
 
     def _device_views(self, s: Session | None = None) -> list[dict[str, Any]]:
         """Every device as the dashboard shows it (unknown while our link is down)."""
         if s is None:
-            with self.rt.db.read() as s:
+            with self.db.read() as s:
                 return self._device_views(s)
-        known = self.rt.presence_known()
+        known = self.presence_known()
         return [dump(v) for v in device_views(s, self.config, presence_known=known)]
 
     # ------------------------------------------------------------------ sessions
@@ -259,34 +255,33 @@ class LiveHub:
                     client.ended.set()
 
     def _live_sessions(self, sessions: set[str]) -> set[str]:
-        with self.rt.db.read() as s:
+        with self.db.read() as s:
             return live_tokens(s, sessions)
 
     def compute_alerts(self, s: Session | None = None) -> list[dict[str, Any]]:
         if s is None:
-            with self.rt.db.read() as s:
+            with self.db.read() as s:
                 return self.compute_alerts(s)
-        return [dump(a) for a in current_alerts(s, self.config, self.rt.engine)]
+        return [dump(a) for a in current_alerts(s, self.config, self.engine)]
 
     # ------------------------------------------------------------------ snapshots
 
     def snapshot(self, channel: str, since: datetime | None = None) -> dict[str, Any]:
-        rt, cfg = self.rt, self.config
-        eng = rt.engine
-        with rt.db.read() as s:
+        cfg, eng = self.config, self.engine
+        with self.db.read() as s:
             if channel == "board":
                 return {
                     "type": "snapshot",
                     "now": now_utc().isoformat(),
-                    "latest": self._latest_calls(s),
-                    "missed": self._calls_since(s, since) if since else [],
+                    "latest": latest_calls(s, cfg, eng.today()),
+                    "missed": calls_since(s, cfg, since) if since else [],
                 }
             if channel == "dashboard":
                 day = eng.today()
                 return {
                     "type": "snapshot",
-                    "queues": [dump(eng.queue_state(s, svc.code)) for svc in cfg.services],
-                    "desks": [dump(eng.desk_state(s, d.id)) for d in cfg.desks],
+                    "queues": [dump(queue_state(eng, s, svc.code)) for svc in cfg.services],
+                    "desks": [dump(desk_state(eng, s, d.id)) for d in cfg.desks],
                     "stats": [dump(desk_stats(s, cfg, d.id, day)) for d in cfg.desks],
                     "devices": self._device_views(s),
                     "ratings": [dump(v) for v in rating_views(s, cfg, limit=30)],
@@ -297,58 +292,10 @@ class LiveHub:
             desk = cfg.desk_by_id[desk_id]
             return {
                 "type": "snapshot",
-                "desk": dump(eng.desk_state(s, desk_id)),
-                "queues": [dump(eng.queue_state(s, svc)) for svc in desk.services],
+                "desk": dump(desk_state(eng, s, desk_id)),
+                "queues": [dump(queue_state(eng, s, svc)) for svc in desk.services],
                 "stats": dump(desk_stats(s, cfg, desk_id, eng.today())),
             }
-
-    def _calls(
-        self, s: Session, where: list[Any], newest_first: bool, limit: int
-    ) -> list[BoardCall]:
-        order = TicketEventRow.at.desc() if newest_first else TicketEventRow.at
-        rows = s.execute(
-            select(TicketEventRow, TicketRow)
-            .join(TicketRow, TicketRow.id == TicketEventRow.ticket_id)
-            .where(
-                TicketEventRow.site == self.config.site.code,
-                TicketEventRow.kind.in_(("called", "recalled")),
-                TicketEventRow.desk_id.is_not(None),
-                *where,
-            )
-            .order_by(order, TicketEventRow.id)
-            .limit(limit)
-        ).all()
-        out = []
-        for ev, t in rows:
-            desk = self.config.desk_by_id.get(ev.desk_id)
-            if desk is None:
-                continue
-            recalls = int((ev.data or {}).get("recall", 0)) if ev.kind == "recalled" else 0
-            out.append(
-                BoardCall(
-                    ticket_id=t.id,
-                    number=t.number,
-                    desk_id=desk.id,
-                    desk_name=desk.name,
-                    service=t.service,
-                    called_at=ev.at,
-                    recall_count=recalls,
-                )
-            )
-        return out
-
-    def _latest_calls(self, s: Session) -> list[dict[str, Any]]:
-        """Today's latest call of each desk, newest first."""
-        start, _ = day_bounds_utc(self.rt.engine.today(), self.config.tz)
-        seen: dict[str, dict[str, Any]] = {}
-        for call in self._calls(s, [TicketEventRow.at >= start], True, 200):
-            seen.setdefault(call.desk_id, self.call_json(call))
-        return list(seen.values())
-
-    def _calls_since(self, s: Session, since: datetime) -> list[dict[str, Any]]:
-        floor = max(since, now_utc() - timedelta(hours=12))
-        calls = self._calls(s, [TicketEventRow.at > floor], False, MAX_MISSED)
-        return [self.call_json(c) for c in calls]
 
     # ------------------------------------------------------------------ a page
 

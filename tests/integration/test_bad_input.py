@@ -2,7 +2,7 @@
 
 Issue 2 / DESIGN.md ("MQTT contract", rules): a message that fails validation is stored
 in ``rejected_messages``, reported on ``server/rejected`` with a machine-readable
-``reason``, never changes anything, and never crashes the gateway; ``/api/health``
+``reason``, never changes anything, and never crashes the ingest; ``/api/health``
 stays green and valid traffic keeps working afterwards.
 
 One server per (broker, database) pair is shared by every case of this module (a
@@ -10,7 +10,7 @@ module-scoped fixture), so the table of cases stays fast. Each case is one test 
 it arranges what it needs (tickets issued, called, done or rated through the real
 kiosk link and the clerk HTTP API), publishes one bad message as the *legitimate*
 device, so the broker's ACL lets it through and only the server can refuse it, then
-checks the report, the stored row, the reply to the kiosk where the gateway sends
+checks the report, the stored row, the reply to the kiosk where the ingest sends
 one, that nothing was stored, and that the server is still healthy.
 
 A few topics cannot be reached by any device because the broker's ACL stops them
@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
@@ -49,6 +48,7 @@ from protocol.messages import (
     VisitRating,
 )
 from protocol.topics import Topics
+from server.app import create_app
 from server.config import SiteConfig
 from server.db.tables import (
     DeviceRow,
@@ -57,7 +57,6 @@ from server.db.tables import (
     RejectedMessageRow,
     TicketRow,
 )
-from server.http.app import create_app
 from server.runtime import ServerRuntime
 from server.timeutil import local_day
 from tests.conftest import make_runtime
@@ -79,6 +78,7 @@ from tests.support.services import (
     tool_account,
 )
 from tests.support.sites import make_site
+from tests.support.waiting import eventually
 
 WAIT_S = 10.0
 
@@ -115,7 +115,7 @@ class Env:
 
 
 class _CrashLog(logging.Handler):
-    """Collects the gateway's "worker error" records: a batch that blew up instead of
+    """Collects the ingest worker's "worker error" records: a batch that blew up instead of
     being refused message by message (the worker survives, the batch is lost)."""
 
     def __init__(self, sink: list[logging.LogRecord]) -> None:
@@ -123,7 +123,7 @@ class _CrashLog(logging.Handler):
         self.sink = sink
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.getMessage() == "gateway worker error":
+        if record.getMessage() == "ingest worker error":
             self.sink.append(record)
 
 
@@ -152,7 +152,7 @@ def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         stack.callback(broker.stop)
         crashes: list[logging.LogRecord] = []
         handler = _CrashLog(crashes)
-        gw_log = logging.getLogger("server.gateway")
+        gw_log = logging.getLogger("server.ingest")
         gw_log.addHandler(handler)
         stack.callback(gw_log.removeHandler, handler)
         rt = make_runtime(site, db_url, broker)
@@ -234,14 +234,9 @@ def _done(env: Env, desk: str) -> IssuedTicket:
     return ticket
 
 
-def _wait_rating_stored(env: Env, msg_id: uuid.UUID) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        with env.rt.db.read() as s:
-            if s.scalar(select(RatingRow.id).where(RatingRow.msg_id == msg_id)) is not None:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"valid rating {msg_id} was not stored within {WAIT_S} s")
+def _rating_stored(env: Env, msg_id: uuid.UUID) -> bool:
+    with env.rt.db.read() as s:
+        return s.scalar(select(RatingRow.id).where(RatingRow.msg_id == msg_id)) is not None
 
 
 def _rated(env: Env) -> tuple[IssuedTicket, bytes]:
@@ -250,7 +245,7 @@ def _rated(env: Env) -> tuple[IssuedTicket, bytes]:
     r = rating("pad-q1", ticket.ticket_id, "satisfied", praised=["xin_chao"])
     payload = r.to_json()
     env.pad.publish(env.topics.desk_rating("q1"), payload)
-    _wait_rating_stored(env, r.msg_id)
+    eventually(lambda: _rating_stored(env, r.msg_id), f"valid rating {r.msg_id} stored", WAIT_S)
     return ticket, payload
 
 
@@ -315,7 +310,7 @@ class Probe:
     #: is empty, so match the report by topic and empty excerpt).
     token: str | None
     #: Refusal code expected on ``ticket/response``, ``"original"`` for a replay that
-    #: gets its first answer again, or None when the gateway sends no reply.
+    #: gets its first answer again, or None when the ingest sends no reply.
     reply: str | None = None
     original_number: str | None = None
     #: The msg_id was applied before (a replay): its processed row and rating stay.
@@ -875,7 +870,7 @@ CASES = [
     Case("health_15000_digit_number", "invalid", _health_huge_number),
     Case("offline_ticket_day_9999", "invalid", _offline_far_day),
     Case("status_since_year_1", "invalid", _status_far_since),
-    # Last: today these crash the gateway's batch instead of being refused.
+    # Last: today these crash the ingest's batch instead of being refused.
     Case("control_char_in_field_name", "invalid", _control_char_in_field_name),
     Case("nfc_expanding_garbage", "bad_json", _nfc_expanding_garbage),
     Case("deeply_nested_json", "bad_json", _deeply_nested_json),
@@ -887,20 +882,19 @@ CASES = [
 
 
 def _await_report(env: Env, probe: Probe, crashes_before: int) -> dict[str, Any]:
-    """The ``server/rejected`` report of ``probe``; fails fast if the gateway crashed."""
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        with contextlib.suppress(TimeoutError):
-            return env.rejected.wait_for(lambda t, d: probe.matches(d), timeout=0.2)[1]
+    """The ``server/rejected`` report of ``probe``; fails fast if the ingest crashed."""
+
+    def report() -> dict[str, Any] | None:
         if len(env.crashes) > crashes_before:
             rec = env.crashes[-1]
             exc = rec.exc_info[1] if rec.exc_info else None
             pytest.fail(
-                "the gateway crashed on this message instead of refusing it "
+                "the ingest crashed on this message instead of refusing it "
                 f"(nothing recorded, nothing reported, batch not acknowledged): {exc!r}"
             )
-        if time.monotonic() > deadline:
-            pytest.fail(f"no server/rejected report for this message within {WAIT_S} s")
+        return next((d for _t, d in env.rejected.all() if probe.matches(d)), None)
+
+    return eventually(report, "a server/rejected report for this message", WAIT_S)
 
 
 def _await_reply(env: Env, probe: Probe) -> dict[str, Any]:
@@ -985,17 +979,17 @@ def test_bad_input_is_refused_recorded_and_reported(env: Env, case: Case) -> Non
 
 def test_valid_traffic_still_works_after_bad_input(env: Env) -> None:
     """After every bad message above: a number, a rating, a green health check, and no
-    batch ever lost to an exception in the gateway."""
+    batch ever lost to an exception in the ingest."""
     ticket = _done(env, "q1")
     r = rating("pad-q1", ticket.ticket_id, "very_satisfied", praised=["luon_mim_cuoi"])
     env.pad.publish_event(env.topics.desk_rating("q1"), r)
-    _wait_rating_stored(env, r.msg_id)
+    eventually(lambda: _rating_stored(env, r.msg_id), f"valid rating {r.msg_id} stored", WAIT_S)
     health = env.api.get("/api/health")
     assert health.status_code == 200, health.text
     body = health.json()
     assert body["status"] == "ok" and body["database"] == "ok" and body["mqtt"] == "connected"
     lost = [repr(rec.exc_info[1]) if rec.exc_info else rec.getMessage() for rec in env.crashes]
-    assert not lost, f"the gateway lost {len(lost)} batch(es) to exceptions: {lost}"
+    assert not lost, f"the ingest lost {len(lost)} batch(es) to exceptions: {lost}"
 
 
 def test_decomposed_text_is_normalised_not_refused(env: Env) -> None:
@@ -1013,16 +1007,13 @@ def test_decomposed_text_is_normalised_not_refused(env: Env) -> None:
     data = msg.model_dump(mode="json", by_alias=True)
     data["detail"] = nfd
     env.kiosk.publish(env.topics.device_health("kiosk-1"), _json(data))
-    deadline = time.monotonic() + WAIT_S
-    health: dict[str, Any] | None = None
-    while time.monotonic() < deadline:
+
+    def stored_health() -> dict[str, Any] | None:
         with env.rt.db.read() as s:
             row = s.get(DeviceRow, (env.site.site.code, "kiosk-1"))
             health = row.health if row is not None else None
-        if health is not None and health.get("msg_id") == str(msg.msg_id):
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail(f"health report not stored within {WAIT_S} s (last: {health})")
+        return health if health is not None and health.get("msg_id") == str(msg.msg_id) else None
+
+    health = eventually(stored_health, "the health report stored", WAIT_S)
     assert health["detail"] == "Máy in sắp hết giấy"
     assert unicodedata.is_normalized("NFC", health["detail"])

@@ -1,4 +1,4 @@
-"""An attacker on the office LAN against the broker (issue 11).
+"""An attacker on the office LAN against the broker.
 
 Every attack runs against both shapes a site can have:
 
@@ -33,9 +33,9 @@ from sqlalchemy import select
 
 from protocol.link import MqttLink
 from protocol.messages import DeskRating, ReserveBlocks, ServerStatus
+from server.app import create_app
 from server.config import SiteConfig, parse_site_config
 from server.db.tables import RatingRow, RejectedMessageRow
-from server.http.app import create_app
 from server.runtime import ServerRuntime
 from tests.conftest import make_runtime
 from tests.support.devices import Watcher, device_link, now, request_ticket, started

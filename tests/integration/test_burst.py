@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from tests.support.devices import device_link, rating, started
 from tests.support.seed import seed_done_tickets
 from tests.support.services import Broker
 from tests.support.sites import make_site
+from tests.support.waiting import eventually
 
 PADS = 50
 PER_PAD = 100
@@ -48,24 +49,23 @@ def test_5000_ratings_from_50_pads_are_all_stored_once(
                 )
                 pad.publish_event(site.topics.desk_rating(desk.id), r)
                 sent.add(str(r.msg_id))
-        deadline = time.monotonic() + 180
-        stored = 0
-        while time.monotonic() < deadline:
+
+        def stored() -> int:
             with db.read() as s:
-                stored = s.scalar(select(func.count()).select_from(RatingRow)) or 0
-            if stored >= len(sent):
-                break
-            time.sleep(0.5)
+                return s.scalar(select(func.count()).select_from(RatingRow)) or 0
+
+        # Asserted below: which ratings are missing, if any.
+        with contextlib.suppress(AssertionError):
+            eventually(lambda: stored() >= len(sent), "every rating stored", 180, interval=0.5)
         with db.read() as s:
             ids = {str(m) for m in s.scalars(select(RatingRow.msg_id))}
             rejected = s.scalar(select(func.count()).select_from(RejectedMessageRow))
         assert len(sent) == PADS * PER_PAD
         assert ids == sent, f"stored {len(ids)} of {len(sent)}"
         assert rejected == 0
-        deadline = time.monotonic() + 30
-        while any(p.outbox_depth() for p in pads) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert sum(p.outbox_depth() for p in pads) == 0
+        eventually(
+            lambda: sum(p.outbox_depth() for p in pads) == 0, "the outboxes drained", 30, 0.2
+        )
     finally:
         for p in pads:
             p.stop()

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -26,6 +25,7 @@ from tests.support.devices import device_link, rating, started
 from tests.support.seed import seed_done_tickets
 from tests.support.services import Broker, MosquittoBroker, free_port, wait_port
 from tests.support.sites import SERVER_PASSWORD, write_site
+from tests.support.waiting import eventually
 
 PADS = ("q1", "q2", "q3", "q4", "q5", "q6")
 PER_PAD = 40
@@ -34,14 +34,6 @@ PER_PAD = 40
 def stored_ids(db: Database) -> list[str]:
     with db.read() as s:
         return [str(m) for m in s.scalars(select(RatingRow.msg_id))]
-
-
-def wait_for(cond: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 class Stream:
@@ -67,7 +59,7 @@ class Stream:
                     r = rating(pad.device_id, self.tickets[desk][i], "satisfied")
                     pad.publish_event(self.site.topics.desk_rating(desk), r)
                     self.sent.append(str(r.msg_id))
-                time.sleep(0.01)
+                time.sleep(0.01)  # not a wait: paces the stream, as pads send over time
             self.phase_done[phase].set()
 
     def start(self) -> None:
@@ -109,9 +101,9 @@ def test_broker_restart_mid_stream_loses_nothing(
         broker.start()
         stream.next_phase(2)
         stream.join()
-        wait_for(lambda: len(stored_ids(db)) >= len(stream.sent), 60, "all ratings stored")
-        wait_for(lambda: sum(p.outbox_depth() for p in pads) == 0, 30, "outboxes drained")
-        time.sleep(1)  # any late redelivery would show up as an extra row now
+        eventually(lambda: len(stored_ids(db)) >= len(stream.sent), "all ratings stored", 60, 0.2)
+        eventually(lambda: sum(p.outbox_depth() for p in pads) == 0, "outboxes drained", 30, 0.2)
+        time.sleep(1)  # not a wait: any late redelivery would show up as an extra row now
         assert_each_stored_once(db, stream.sent)
     finally:
         for p in pads:
@@ -133,23 +125,31 @@ def _server_cmd(site_file: Path, http_port: int) -> list[str]:
     ]
 
 
+class _Exited(Exception):
+    """The server process ended while a test waited for it to start."""
+
+
 def _start_server(
     cmd: list[str], http_port: int, env: dict[str, str], log: Path
 ) -> subprocess.Popen[bytes]:
     out = log.open("ab")
     proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{http_port}/api/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
+    health = f"http://127.0.0.1:{http_port}/api/health"
+
+    def healthy() -> bool:
         if proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    proc.kill()
-    raise AssertionError(f"server did not start:\n{log.read_text(errors='replace')}")
+            raise _Exited  # no use waiting
+        try:
+            return httpx.get(health, timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        eventually(healthy, "the server's /api/health", 30, interval=0.2)
+    except (AssertionError, _Exited):
+        proc.kill()
+        raise AssertionError(f"server did not start:\n{log.read_text(errors='replace')}") from None
+    return proc
 
 
 @pytest.mark.parametrize("shape", ["mosquitto", "embedded"])
@@ -211,9 +211,9 @@ def test_server_sigkill_mid_stream_loses_nothing(shape: str, tmp_path: Path) -> 
         proc = _start_server(cmd, http_port, env, log)
         stream.next_phase(2)
         stream.join()
-        wait_for(lambda: len(stored_ids(db)) >= len(stream.sent), 90, "all ratings stored")
-        wait_for(lambda: sum(p.outbox_depth() for p in pads) == 0, 30, "outboxes drained")
-        time.sleep(1)
+        eventually(lambda: len(stored_ids(db)) >= len(stream.sent), "all ratings stored", 90, 0.2)
+        eventually(lambda: sum(p.outbox_depth() for p in pads) == 0, "outboxes drained", 30, 0.2)
+        time.sleep(1)  # not a wait: any late redelivery would show up as an extra row now
         assert_each_stored_once(db, stream.sent)
         health = httpx.get(f"http://127.0.0.1:{http_port}/api/health", timeout=5).json()
         assert health["status"] == "ok"

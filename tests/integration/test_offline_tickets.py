@@ -18,18 +18,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as mqtt
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from protocol.link import MqttLink
 from protocol.messages import OfflineTicket, ReserveBlocks
+from protocol.mqtt.message import Message
 from server.db.tables import CounterRow, ProcessedMessageRow, TicketEventRow, TicketRow
+from server.readmodels.queue_state import queue_state
 from server.runtime import ServerRuntime
 from server.timeutil import day_bounds_utc
 from tests.support.devices import Watcher, device_link, now, request_ticket, started
 from tests.support.http import act, login
 from tests.support.services import Broker
+from tests.support.waiting import eventually
 
 WAIT_S = 10.0
 
@@ -41,7 +43,7 @@ def kiosk_with_reserve(
     link = device_link(server.config, broker, kiosk_id, outbox_dir)
     got: queue.Queue[ReserveBlocks] = queue.Queue()
 
-    def on_reserve(msg: mqtt.MQTTMessage) -> None:
+    def on_reserve(msg: Message) -> None:
         got.put(ReserveBlocks.model_validate_json(msg.payload))
 
     link.subscribe(link.topics.kiosk_reserve(kiosk_id), on_reserve)
@@ -72,17 +74,9 @@ def offline(
     )
 
 
-def wait_until(predicate: Any, what: str, timeout: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def drained(link: MqttLink) -> None:
     """Every event of the kiosk's outbox was receipted by the server."""
-    wait_until(lambda: link.outbox_depth() == 0, f"{link.device_id}'s outbox to empty")
+    eventually(lambda: link.outbox_depth() == 0, f"{link.device_id}'s outbox to empty", WAIT_S)
 
 
 def tickets(server: ServerRuntime, *where: Any) -> list[TicketRow]:
@@ -148,7 +142,7 @@ def test_offline_tickets_join_the_queue_in_issue_time_order(
         prefix, first, _last = block(next_reserve(got))
         today = server.engine.today()
         a = request_ticket(kiosk, "tp").ticket
-        time.sleep(0.05)
+        time.sleep(0.05)  # not a wait: b is issued measurably later than a
         b = request_ticket(kiosk, "tp").ticket
         assert a is not None and b is not None
         # Issued while the kiosk had lost the server: before A001, between A001 and A002,
@@ -285,7 +279,7 @@ def test_a_ticket_delivered_after_its_day_is_kept_but_not_queued(
         t = offline("kiosk-1", f"{prefix}{first + 3}", issued, yesterday)
         kiosk.publish_event(topics.ticket_offline("kiosk-1"), t)
         drained(kiosk)
-        wait_until(lambda: tickets(server), "the late ticket to be stored")
+        eventually(lambda: tickets(server), "the late ticket to be stored", WAIT_S)
         (row,) = tickets(server)
         assert (row.id, row.day, row.state, row.offline) == (
             t.ticket_id,
@@ -295,7 +289,7 @@ def test_a_ticket_delivered_after_its_day_is_kept_but_not_queued(
         )
         assert row.issued_at == issued
         with server.db.read() as s:
-            assert server.engine.queue_state(s, "tp").waiting == 0
+            assert queue_state(server.engine, s, "tp").waiting == 0
     finally:
         kiosk.stop()
 
@@ -313,7 +307,9 @@ def test_reserve_is_published_again_when_the_kiosk_comes_online(
         before = len(watch.all())
         kiosk = started(device_link(server.config, broker, "kiosk-1", tmp_path))
         try:
-            wait_until(lambda: len(watch.all()) > before, "the reserve to be published again")
+            eventually(
+                lambda: len(watch.all()) > before, "the reserve to be published again", WAIT_S
+            )
         finally:
             kiosk.stop()
         firsts = {ReserveBlocks.model_validate(d).blocks[0].first for _, d in watch.all()}

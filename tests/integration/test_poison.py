@@ -1,7 +1,7 @@
-"""One bad message must never stop the server (issue 11).
+"""One bad message must never stop the server.
 
 A black-box device test found that a kiosk rating sent at ``9999-12-31T23:59:59-14:00``
-raised OverflowError in the gateway: its whole batch was rolled back, nothing of it was
+raised OverflowError in the MQTT ingest: its whole batch was rolled back, nothing of it was
 acknowledged, receipted or reported, the valid tickets and ratings sent with it were
 lost, and the redelivered batch failed again, while ``/api/health`` said ``ok``.
 
@@ -11,7 +11,7 @@ answered, ratings in the database), every poison message refused with its reason
 recorded, reported on ``server/rejected`` and receipted (a ticket request is answered
 ``ok: false`` instead), and the health check. The database's write lock is held while
 they are published, as a long transaction elsewhere would, so that they pile up in the
-gateway and are handled as one batch: that is where one bad message did its damage.
+ingest worker and are handled as one batch: that is where one bad message did its damage.
 """
 
 from __future__ import annotations
@@ -30,21 +30,21 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-import server.ratings
+import server.ratings.rules
 from protocol.link import MqttLink
 from protocol.messages import DeskRating, DeviceHealth, TicketRequest, VisitRating
+from server.app import create_app
 from server.config import SiteConfig
 from server.db.database import Database
 from server.db.migrate import upgrade
 from server.db.tables import RatingRow, RejectedMessageRow, TicketRow
-from server.http.app import create_app
-from server.ingest_health import STALL_AFTER_S
+from server.ingest.health import STALL_AFTER_S
 from server.runtime import ServerRuntime
 from tests.conftest import make_runtime
-from tests.protocol.mqtt_tools import wait_until
 from tests.support.devices import Watcher, device_link, started
 from tests.support.seed import seed_done_tickets
 from tests.support.services import Broker
+from tests.support.waiting import eventually
 
 WAIT_S = 30.0
 FAR_FUTURE = "9999-12-31T23:59:59-14:00"
@@ -166,7 +166,7 @@ def _device_health(o: Office, kiosk: str, refusal: str, **raw: str) -> Msg:
 
 
 def _poison(o: Office) -> list[Msg]:
-    """Far-away timestamps and 15,000-digit numbers on every path of the gateway."""
+    """Far-away timestamps and 15,000-digit numbers on every path of the ingest."""
     future = json.dumps((_now() + timedelta(minutes=10)).isoformat())
     spare = o.done["q3"][-1][1]
     return [
@@ -215,26 +215,26 @@ def _write_lock(db: Database) -> Iterator[None]:
 
 
 def _publish_as_one_batch(o: Office, msgs: list[Msg]) -> None:
-    """Publish ``msgs`` while the gateway waits for the database, so that they are
+    """Publish ``msgs`` while the ingest worker waits for the database, so that they are
     handled together once it is free (the first one goes alone)."""
-    gw = o.rt.gateway
+    gw = o.rt.ingest
     gw.health.stall_after_s = 0.0  # "stalled" now means: something is waiting
     try:
-        wait_until(lambda: gw.ingest_state()[0] == "ok", WAIT_S, "the gateway to be idle")
+        eventually(lambda: gw.ingest_state()[0] == "ok", "the ingest to be idle", WAIT_S)
         with _write_lock(o.rt.db):
             first, rest = msgs[0], msgs[1:]
             first.link.publish(first.topic, first.payload, qos=1)
             # Taken by the worker, which now waits for the database (nothing queued): the
             # rest must pile up behind it, not join its batch.
-            wait_until(
+            eventually(
                 lambda: gw.ingest_state()[0] == "stalled" and gw.queue_depth() == 0,
+                "the ingest to wait for the database with the first message",
                 WAIT_S,
-                "the gateway to wait for the database with the first message",
             )
             for m in rest:
                 m.link.publish(m.topic, m.payload, qos=1)
             try:
-                wait_until(lambda: gw.queue_depth() >= len(rest), WAIT_S, "every message queued")
+                eventually(lambda: gw.queue_depth() >= len(rest), "every message queued", WAIT_S)
             except AssertionError as e:
                 raise AssertionError(
                     f"{e}: {gw.queue_depth()} of {len(rest)} queued; the server's link: "
@@ -272,17 +272,17 @@ def _receipted(o: Office) -> set[tuple[str, str]]:
 def _check_every_message_accounted_for(o: Office, msgs: list[Msg]) -> None:
     """Every valid message stored, every refusal recorded, reported, receipted or answered."""
     requests = {m.msg_id for m in msgs if m.is_request}
-    wait_until(lambda: requests <= _answers(o).keys(), WAIT_S, "an answer to every request")
+    eventually(lambda: requests <= _answers(o).keys(), "an answer to every request", WAIT_S)
     valid_ratings = {m.msg_id for m in msgs if m.is_rating and m.refusal is None}
-    wait_until(lambda: valid_ratings <= _stored_ratings(o), WAIT_S, "every valid rating stored")
+    eventually(lambda: valid_ratings <= _stored_ratings(o), "every valid rating stored", WAIT_S)
     refused = {m.msg_id: m for m in msgs if m.refusal is not None}
-    wait_until(lambda: refused.keys() <= _rejections(o).keys(), WAIT_S, "every refusal recorded")
+    eventually(lambda: refused.keys() <= _rejections(o).keys(), "every refusal recorded", WAIT_S)
     events = {(m.link.device_id, m.msg_id) for m in msgs if not m.is_request}
-    wait_until(lambda: events <= _receipted(o), WAIT_S, "a receipt for every event")
-    wait_until(
+    eventually(lambda: events <= _receipted(o), "a receipt for every event", WAIT_S)
+    eventually(
         lambda: refused.keys() <= {d.get("msg_id") for d in o.seen("/server/rejected")},
-        WAIT_S,
         "every refusal reported on server/rejected",
+        WAIT_S,
     )
     reported = {d.get("msg_id"): d for d in o.seen("/server/rejected")}
 
@@ -322,7 +322,7 @@ def test_poison_messages_never_cost_a_valid_one(
     valid, poison = _valid(o), _poison(o)
     assert (len(valid), len(poison)) == (40, 10)
     msgs = _interleave(valid, poison)
-    with caplog.at_level(logging.WARNING, logger="server.gateway"):
+    with caplog.at_level(logging.WARNING, logger="server.ingest"):
         _publish_as_one_batch(o, msgs)
         _check_every_message_accounted_for(o, msgs)
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
@@ -342,7 +342,7 @@ def test_an_unexpected_error_refuses_only_its_message(
     failing in /api/health until the errors are old."""
     o = office
     bad_ticket = o.done["q1"][5][0]
-    real_check = server.ratings.check_rating
+    real_check = server.ratings.rules.check_rating
 
     def check(config: SiteConfig, item: Any, t: Any) -> None:
         if t.id == bad_ticket:
@@ -356,7 +356,7 @@ def test_an_unexpected_error_refuses_only_its_message(
             raise RuntimeError("injected fault")
         return real_issue(s, service, *args, **kwargs)
 
-    monkeypatch.setattr(server.ratings, "check_rating", check)
+    monkeypatch.setattr(server.ratings.rules, "check_rating", check)
     monkeypatch.setattr(o.rt.engine, "issue", issue)
     poison = [
         _pad_rating(o, "q1", 5, "internal_error"),
@@ -371,26 +371,26 @@ def test_an_unexpected_error_refuses_only_its_message(
     assert body["ingest"]["state"] == "failing", body
     assert "injected fault" in body["ingest"]["reason"]
     # The dashboard's status line says the same (`LiveHub.server_summary`).
-    shown = o.api.app.state.live.server_summary()
+    shown = o.api.app.state.web.live.server_summary()
     assert [p["code"] for p in shown["problems"]] == ["ingest_failing"], shown
     assert "lỗi" in shown["problems"][0]["vi"]
-    o.rt.gateway.health.failing_for_s = 0.0  # as if the errors were old
+    o.rt.ingest.health.failing_for_s = 0.0  # as if the errors were old
     status, body = _health(o)
     assert status == 200 and body["ingest"]["state"] == "ok", body
 
 
 def test_a_stalled_ingest_shows_in_health(office: Office) -> None:
-    """While the database keeps the gateway waiting, /api/health says ingest is stalled
+    """While the database keeps the ingest waiting, /api/health says ingest is stalled
     (503, degraded), and ok again once the message is committed."""
     o = office
-    o.rt.gateway.health.stall_after_s = 1.0
+    o.rt.ingest.health.stall_after_s = 1.0
     m = _request(o, "kiosk-1")
     with _write_lock(o.rt.db):
         m.link.publish(m.topic, m.payload, qos=1)
-        wait_until(lambda: _health(o)[1]["ingest"]["state"] == "stalled", WAIT_S, "a stall")
+        eventually(lambda: _health(o)[1]["ingest"]["state"] == "stalled", "a stall", WAIT_S)
         status, body = _health(o)
         assert status == 503 and body["status"] == "degraded", body
         assert "waited" in body["ingest"]["reason"]
-    wait_until(lambda: m.msg_id in _answers(o), WAIT_S, "the request answered")
+    eventually(lambda: m.msg_id in _answers(o), "the request answered", WAIT_S)
     status, body = _health(o)
     assert status == 200 and body["ingest"]["state"] == "ok", body

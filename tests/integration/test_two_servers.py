@@ -1,4 +1,4 @@
-"""Two servers started by mistake for one site (issue 11).
+"""Two servers started by mistake for one site.
 
 The server used to log in with a fixed client id, so a second one knocked the first off
 the broker and back every second. Now:
@@ -21,15 +21,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from server.app import create_app
 from server.config import SiteConfig
 from server.db.tables import TicketRow
-from server.http.app import create_app
 from server.runtime import ServerRuntime, StartupError
 from tests.conftest import make_runtime
 from tests.support.devices import device_link, request_ticket, started
 from tests.support.services import Broker, free_port, sqlite_url
 from tests.support.sites import SERVER_PASSWORD, write_site
-from tests.support.waiting import until
+from tests.support.waiting import eventually
 
 WAIT_S = 30.0
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,14 +110,14 @@ def test_a_second_server_on_the_same_broker_account_stops_and_the_first_carries_
     kiosk = started(device_link(site, mosquitto, "kiosk-1", tmp_path))
     try:
         second.start()
-        until(lambda: second.fatal, "the second server to give up")
+        eventually(lambda: second.fatal, "the second server to give up")
         assert "another motcua server is using this site's server account" in str(second.fatal)
         with TestClient(create_app(second)) as api:
             body = api.get("/api/health").json()
         assert body["status"] == "degraded"
         assert body["broker_link"]["state"] == "another_server"
 
-        until(lambda: first.link_report().ok, "the first server back on the broker")
+        eventually(lambda: first.link_report().ok, "the first server back on the broker")
         settled = first.link_report()
         assert settled.disconnects <= 2, settled
         assert settled.takeover_attempts >= 1 and settled.last_takeover
@@ -135,7 +135,7 @@ def test_a_second_server_on_the_same_broker_account_stops_and_the_first_carries_
             last = age
             return beats >= 6
 
-        until(another_beat, "six more heartbeats")
+        eventually(another_beat, "six more heartbeats")
         assert first.link_report().disconnects == settled.disconnects
         with first.db.read() as s:
             mine = set(s.scalars(select(TicketRow.number)))

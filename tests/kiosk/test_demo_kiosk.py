@@ -3,15 +3,16 @@ virtual printer and the rating pad of desk 1 (README "Quick start")."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from tests.support.display import Display
+from tests.support.waiting import eventually
 from tests.test_demo import _env, _stopped_cleanly, start_demo
 
 pytestmark = pytest.mark.slow
@@ -23,10 +24,7 @@ def test_demo_with_a_display_starts_a_kiosk_and_a_pad_connected_to_the_server(
     data_dir = tmp_path / "var" / "demo"
     demo = start_demo(data_dir, tmp_path, env=_env(DISPLAY=display.name))
     try:
-        deadline = time.monotonic() + 40
-        while "Kiosk:" not in demo.output():
-            assert time.monotonic() < deadline, demo.output()
-            time.sleep(0.2)
+        eventually(lambda: "Kiosk:" in demo.output(), "the demo to start a kiosk", 40, 0.2)
         assert str((data_dir / "printed").resolve()) in demo.output()
         kiosk_cfg = (data_dir / "kiosk-1.yaml").read_text(encoding="utf-8")
         assert "kind: serial" in kiosk_cfg and "kiosk_mode: false" in kiosk_cfg
@@ -35,14 +33,19 @@ def test_demo_with_a_display_starts_a_kiosk_and_a_pad_connected_to_the_server(
         # the server records the device online.
         engine = create_engine(f"sqlite:///{data_dir / 'motcua.db'}")
         online: set[str] = set()
-        while time.monotonic() < deadline and online != {"kiosk-1", "pad-q1"}:
+
+        def both_online() -> bool:
             with engine.connect() as c:
-                online = set(
+                online.clear()
+                online.update(
                     c.execute(text("SELECT device_id FROM devices WHERE status = 'online'"))
                     .scalars()
                     .all()
                 )
-            time.sleep(0.3)
+            return online == {"kiosk-1", "pad-q1"}
+
+        with contextlib.suppress(AssertionError):  # asserted below, with the devices' logs
+            eventually(both_online, "kiosk-1 and pad-q1 online", 40, 0.3)
         engine.dispose()
         logs = {
             d: (data_dir / f"{d}.log").read_text(errors="replace") for d in ("kiosk-1", "pad-q1")

@@ -1,9 +1,12 @@
 """The kiosk as citizens use it: real touches on a real Kivy window (Xvfb), the real
-server over a password-protected Mosquitto, and the virtual printer on a pty pair."""
+server over a password-protected Mosquitto, and the virtual printer on a pty pair.
+
+The kiosk's UI timings (press guard, touch lock) are short here (tests/support/kiosk.py):
+the tests wait for what the citizen sees, never for a fixed time.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,13 +16,14 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
+from server.app import create_app
 from server.db.tables import DeviceRow, RatingRow, TicketRow
-from server.http.app import create_app
 from server.runtime import ServerRuntime
 from tests.support.http import act, login
 from tests.support.kiosk import ADMIN_PIN
 from tests.support.kivy_remote import RemoteApp
 from tests.support.services import Broker
+from tests.support.waiting import eventually
 from ticket_printer.emulator import VirtualPrinter
 
 pytestmark = pytest.mark.slow
@@ -44,6 +48,12 @@ def take_number(app: RemoteApp, service: str, priority: str | None = "none") -> 
         lambda s: s["ticket_id"] != before and s["number"] and not s["busy"],
         what="a number on screen",
     )
+
+
+def touch_to_welcome(app: RemoteApp) -> dict[str, Any]:
+    """A touch on the ticket screen ends it (again if it came within the touch lock)."""
+    assert app.state()["screen"] == "ticket"
+    return app.touch_until(960, 540, lambda s: s["screen"] == "welcome", "back to welcome")
 
 
 def tickets(rt: ServerRuntime) -> list[TicketRow]:
@@ -109,22 +119,30 @@ def test_whole_flow_number_on_screen_printed_and_on_server(
     assert any(str(row.id) in qr for qr in paper.job.qr_codes)
 
     # A touch ends the ticket screen; the live count on the button went up.
-    time.sleep(1.6)
-    app.cmd(cmd="touch", x=960, y=540)
-    app.wait_for(lambda s: s["screen"] == "welcome", what="back to welcome")
+    touch_to_welcome(app)
     app.tap("take-number")
     app.wait_for(
         lambda s: any("Đang chờ: 1 người" in t for t in s["texts"]), what="live waiting count"
     )
 
-    # English on request, and back.
+    # English on request, and back: the texts change in place.
     app.tap("back")
     app.tap("language")
     state = app.state()
     assert "Take a number" in state["texts"] and "Welcome!" in state["texts"]
     shot(app, shots, "07_welcome_en")
+    app.tap("take-number")
+    state = app.state()
+    assert "Please choose a service" in state["texts"]
+    assert any("Waiting: 1" in t for t in state["texts"])
+    app.tap("back")
+    app.tap("rate-visit")
+    assert {"Please enter the number on your ticket", "Continue"} <= set(app.state()["texts"])
+    app.tap("key-back")
     app.tap("language")
     assert "Lấy số thứ tự" in app.state()["texts"]
+    app.tap("rate-visit")
+    assert {"Mời ông/bà nhập số thứ tự in trên phiếu", "Tiếp tục"} <= set(app.state()["texts"])
 
 
 def test_paper_out_keeps_the_number_on_screen_and_reports_health(
@@ -139,28 +157,23 @@ def test_paper_out_keeps_the_number_on_screen_and_reports_health(
     state = take_number(app, "dd")
     assert state["printed"] is False and state["number"] == "B001"
     assert any("Máy in đang gặp sự cố" in t for t in state["texts"])
-    app.cmd(cmd="targets")  # the QR code is on screen next to the instruction:
-    assert app.cmd(cmd="state")["printer"] == "paper_out"
+    assert "ticket-qr" in state["tids"]  # the QR code, next to the instruction
+    assert state["printer"] == "paper_out"
     shot(app, shots, "05_printer_fault")
     # The server learns it from the retained health topic.
-    deadline = time.monotonic() + 15
-    health: dict[str, Any] | None = None
-    while time.monotonic() < deadline:
+
+    def paper_out_reported() -> bool:
         with site_server.db.read() as s:
             row = s.get(DeviceRow, ("gialoc", "kiosk-1"))
             health = row.health if row else None
-        if health and health.get("printer") == "paper_out":
-            break
-        time.sleep(0.3)
-    assert health and health["printer"] == "paper_out"
+        return bool(health and health.get("printer") == "paper_out")
+
+    eventually(paper_out_reported, "paper_out in the kiosk's health on the server", 15)
     # The screen stays on the number (no automatic return) …
-    time.sleep(2)
-    assert app.state()["number"] == "B001" and app.state()["screen"] == "ticket"
+    app.holds(lambda s: s["number"] == "B001" and s["screen"] == "ticket", 2, "B001 on screen")
     # … and the next citizen is served once paper is loaded.
     printer.set_mode("ok")
-    time.sleep(1.6)
-    app.cmd(cmd="touch", x=960, y=540)
-    app.wait_for(lambda s: s["screen"] == "welcome", what="back to welcome")
+    touch_to_welcome(app)
     state = take_number(app, "dd")
     assert state["number"] == "B002" and state["printed"] is True
     assert "B002" in printer.wait_for_tickets(1)[-1].text
@@ -183,9 +196,7 @@ def test_while_the_broker_is_down_numbers_come_from_the_reserve_and_all_reach_th
     app.wait_for(lambda s: not s["online"] and s["banner"], what="offline banner")
     issued = []
     for service in ("tp", "tp", "dd"):
-        time.sleep(1.6)
-        app.cmd(cmd="touch", x=960, y=540)
-        app.wait_for(lambda s: s["screen"] == "welcome", what="welcome")
+        touch_to_welcome(app)
         state = take_number(app, service, priority=None)
         assert state["offline_number"] is True and state["printed"] is True
         issued.append(state["number"])
@@ -205,12 +216,11 @@ def test_while_the_broker_is_down_numbers_come_from_the_reserve_and_all_reach_th
     issued.append(state["number"])
 
     mosquitto.start()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        rows = tickets(site_server)
-        if len(rows) >= 5 and app.state()["outbox"] == 0:
-            break
-        time.sleep(0.5)
+    eventually(
+        lambda: len(tickets(site_server)) >= 5 and app.state()["outbox"] == 0,
+        "every number on the server and the outbox empty",
+        30,
+    )
     rows = tickets(site_server)
     numbers = [r.number for r in rows]
     assert sorted(numbers) == sorted(["A001", *issued]), numbers
@@ -234,42 +244,38 @@ def test_rate_a_visit_by_ticket_number(
         for action in ("open", "call-next", "start", "done"):
             assert act(api, clerk, "q1", action).status_code == 200
 
-    time.sleep(1.6)
-    app.cmd(cmd="touch", x=960, y=540)
-    app.wait_for(lambda s: s["screen"] == "welcome", what="welcome")
+    touch_to_welcome(app)
     app.tap("rate-visit")
     assert app.state()["screen"] == "enter_number"
-    app.tap("key-9", settle=0.1)  # no service letter: not a ticket number
+    app.tap("key-9")  # no service letter: not a ticket number
     app.tap("key-ok")
     assert "Số chưa đúng, ví dụ: A023" in app.state()["texts"]
-    app.tap("key-clear", settle=0.1)
+    app.tap("key-clear")
     for key in ("A", "1"):  # typed as a citizen reads it, without the zeros
-        app.tap(f"key-{key}", settle=0.1)
+        app.tap(f"key-{key}")
+    assert "A1" in app.state()["texts"]
     shot(app, shots, "08_rate_enter_number")
     app.tap("key-ok")
     state = app.state()
     assert state["screen"] == "rate_level"
     assert f"Đánh giá lượt phục vụ số {number}" in state["texts"]
     shot(app, shots, "09_rate_level")
-    app.tap("level-dissatisfied", settle=1.4)
+    app.tap_through("level-dissatisfied")
     assert app.state()["screen"] == "rate_reasons"
-    app.tap("reason-khong_huong_dan_mieng", settle=1.4)
-    app.tap("reason-luon_lang_nghe", settle=1.4)
+    for reason in ("reason-khong_huong_dan_mieng", "reason-luon_lang_nghe"):
+        app.tap_until(reason, lambda s, r=reason: r in s["toggled"])
     shot(app, shots, "10_rate_reasons")
-    app.tap("rate-send")
-    state = app.state()
+    state = app.tap_through("rate-send")
     assert state["screen"] == "rate_thanks" and "Xin cảm ơn ông/bà!" in state["texts"]
     # The answer is not shown back: no level word on the thanks screen.
     assert not any("hài lòng" in t.lower() for t in state["texts"])
     shot(app, shots, "11_rate_thanks")
 
-    deadline = time.monotonic() + 15
-    rating = None
-    while time.monotonic() < deadline and rating is None:
+    def stored() -> RatingRow | None:
         with site_server.db.read() as s:
-            rating = s.scalar(select(RatingRow))
-        time.sleep(0.3)
-    assert rating is not None
+            return s.scalar(select(RatingRow))
+
+    rating = eventually(stored, "the rating stored", 15)
     assert (rating.level, rating.desk_id, rating.clerk_id, rating.source) == (
         "dissatisfied",
         "q1",
@@ -299,14 +305,14 @@ def test_kiosk_mode_large_targets_idle_return_and_admin_exit(
     # Left alone, the kiosk goes back to the welcome screen.
     app.wait_for(lambda s: s["screen"] == "welcome", timeout=12, what="idle return")
     # Admin gesture: hold the top-left corner 3 s, enter the PIN, quit.
-    app.cmd(cmd="touch", x=20, y=1060, hold=3.5)
-    time.sleep(4)
+    app.touch(20, 1060, hold=3.5)
+    app.wait_for(lambda s: "Nhập mã PIN quản trị" in s["texts"], what="the admin PIN pad")
     for key in "1111":
-        app.tap(f"key-{key}", settle=0.1)
+        app.tap(f"key-{key}")
     app.tap("key-ok")
     assert "Sai mã PIN" in app.state()["texts"]
     for key in ADMIN_PIN:
-        app.tap(f"key-{key}", settle=0.1)
+        app.tap(f"key-{key}")
     app.tap("key-ok")
     assert "Thoát ứng dụng" in app.state()["texts"]
     app.cmd(cmd="tap", tid="admin-Thoát ứng dụng")

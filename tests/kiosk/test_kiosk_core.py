@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import KioskConfig
-from kiosk.core import KioskCore, NoNumberAvailable, normalise_number
+from kiosk.core import KioskCore, KioskRefused, NoNumberAvailable
 from kiosk.state import KioskState, ReserveExhausted
+from protocol.i18n import Localized
 from protocol.messages import ReserveBlock, ReserveBlocks, ServiceInfo
+from protocol.numbers import normalise_typed
 from touch_ui.device_config import DeviceConfigError, load_device_config
 from touch_ui.i18n import STRINGS
 
@@ -91,12 +93,31 @@ def test_the_local_day_decides_which_reserve_applies(tmp_path: Path) -> None:
         core.link.stop(announce_offline=False)
 
 
+def test_a_refusal_is_shown_in_the_servers_words_else_the_catalogs(tmp_path: Path) -> None:
+    from kiosk.flow import refusal_message
+    from protocol.refusals import Reason, as_reason
+
+    said = Localized("Không có lĩnh vực “zz”", "unknown service 'zz'")
+    relayed = KioskRefused(as_reason("unknown_service"), said)
+    assert relayed.code is Reason.UNKNOWN_SERVICE and refusal_message(relayed) == said
+    newer = KioskRefused(as_reason("from_a_newer_server"), Localized("Mới", "New"))
+    assert newer.code is Reason.REFUSED and refusal_message(newer) == ("Mới", "New")
+    core = core_with(tmp_path, setup())
+    try:
+        with pytest.raises(KioskRefused) as own:
+            core.take_number("zz")
+    finally:
+        core.link.stop(announce_offline=False)
+    assert refusal_message(own.value) == ("Không có lĩnh vực này", "Unknown service")
+    assert refusal_message(None) == STRINGS.both("no_number")
+
+
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [("A23", "A023"), ("a023", "A023"), ("B1", "B001"), ("A1234", "A1234"), ("Z12", None)],
 )
 def test_typed_ticket_numbers(typed: str, expected: str | None) -> None:
-    assert normalise_number(typed, ["A", "B"]) == expected
+    assert normalise_typed(typed, ["A", "B"]) == expected
 
 
 def test_the_example_kiosk_config_is_valid_and_errors_name_file_and_field(tmp_path: Path) -> None:
@@ -128,6 +149,7 @@ def test_with_the_server_down_and_the_broker_up_numbers_come_at_once_from_the_re
     from tests.conftest import make_runtime
     from tests.support.services import sqlite_url
     from tests.support.sites import device_password
+    from tests.support.waiting import eventually
 
     db_url = sqlite_url(tmp_path)
     rt = make_runtime(site, db_url, mosquitto)
@@ -148,23 +170,17 @@ def test_with_the_server_down_and_the_broker_up_numbers_come_at_once_from_the_re
     core = KioskCore(cfg)
     core.start()
     try:
-        deadline = time.monotonic() + 15
-        while not (core.online and core.services()) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        eventually(lambda: core.online and core.services(), "the kiosk online", 15, 0.1)
         assert core.online and core.take_number("tp").number == "A001"
         rt.stop()  # clean stop: the server publishes its retained status "offline"
-        while core.online and time.monotonic() < deadline + 10:
-            time.sleep(0.1)
-        assert not core.online
+        eventually(lambda: not core.online, "the kiosk to see the server offline", 25, 0.1)
         started = time.monotonic()
         offline = core.take_number("tp")
         assert time.monotonic() - started < cfg.kiosk.request_timeout_s
         first = site.offline.reserve_first
         assert (offline.number, offline.offline) == (f"A{first:03d}", True)
         rt = make_runtime(site, db_url, mosquitto)
-        deadline = time.monotonic() + 20
-        while core.link.outbox_depth() and time.monotonic() < deadline:
-            time.sleep(0.2)
+        eventually(lambda: core.link.outbox_depth() == 0, "the outbox drained", 20, 0.2)
         with rt.db.read() as s:
             numbers = list(s.scalars(select(TicketRow.number).order_by(TicketRow.issued_at)))
         assert numbers == ["A001", f"A{first:03d}"]

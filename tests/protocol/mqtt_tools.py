@@ -1,5 +1,5 @@
-"""Helpers for the link tests: polling, a TCP gate in front of a broker, a responder
-logged in as the server, and a device running in its own process."""
+"""Helpers for the link tests: a negative check, a TCP gate in front of a broker, a
+responder logged in as the server, and a device running in its own process."""
 
 from __future__ import annotations
 
@@ -31,22 +31,14 @@ ROOT = Path(__file__).resolve().parents[2]
 DEVICE_SCRIPT = Path(__file__).with_name("device_proc.py")
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
-    """Poll ``predicate`` until it holds; fail with ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
-        time.sleep(0.05)
-
-
 def holds_for(predicate: Callable[[], bool], seconds: float) -> bool:
-    """True if ``predicate`` holds at every check during ``seconds`` (a negative check)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    """True if ``predicate`` holds at every check during ``seconds`` (a negative check:
+    not a wait, it watches that nothing changes; to wait, use `eventually`)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
         if not predicate():
             return False
-        time.sleep(0.05)
+        time.sleep(0.05)  # the pace of the checks
     return predicate()
 
 

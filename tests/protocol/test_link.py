@@ -18,7 +18,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 
-from protocol.link import LinkError, MqttLink, NotConnected, RequestTimeout
+from protocol.link import MqttLink
 from protocol.messages import (
     DeskRating,
     OfflineTicket,
@@ -27,6 +27,8 @@ from protocol.messages import (
     TicketRequest,
     TicketResponse,
 )
+from protocol.mqtt.errors import LinkError, NotConnected, RequestTimeout
+from protocol.mqtt.message import Message
 from protocol.outbox import Outbox
 from protocol.settings import BrokerSettings
 from server.config import SiteConfig
@@ -38,11 +40,11 @@ from tests.protocol.mqtt_tools import (
     holds_for,
     server_client,
     stop_client,
-    wait_until,
 )
 from tests.support.devices import Watcher, device_link, settings_for, started
 from tests.support.services import Broker, free_port
 from tests.support.sites import device_password
+from tests.support.waiting import eventually
 
 
 def now() -> datetime:
@@ -100,13 +102,14 @@ def stop_one(item: object) -> None:
 
 def receive(got: queue.Queue[bytes], wanted: bytes, timeout: float = 10.0) -> None:
     """Wait for ``wanted`` on ``got``, skipping older messages (QoS 1 redeliveries)."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def arrived() -> bool:
         try:
-            if got.get(timeout=max(0.01, deadline - time.monotonic())) == wanted:
-                return
+            return got.get(timeout=0.1) == wanted
         except queue.Empty:
-            raise AssertionError(f"{wanted!r} not received within {timeout} s") from None
+            return False
+
+    eventually(arrived, f"{wanted!r} received", timeout, interval=0)
 
 
 @pytest.fixture
@@ -140,7 +143,7 @@ def test_wrong_password_never_connects_and_logs_an_error(
     site: SiteConfig, broker: Broker, cleanup: list[object], caplog: pytest.LogCaptureFixture
 ) -> None:
     """Here the wrong password is another device's: accounts are per device."""
-    caplog.set_level(logging.ERROR, logger="protocol.link")
+    caplog.set_level(logging.ERROR, logger="protocol.mqtt.connection")
     status = watch(cleanup, site, broker, site.topics.device_status("kiosk-1"))
     settings = settings_for(broker, site, "kiosk-1", device_password("kiosk-2"))
     link = MqttLink(settings, site.site.code, "kiosk-1")
@@ -149,11 +152,13 @@ def test_wrong_password_never_connects_and_logs_an_error(
 
     def refused_logged() -> bool:
         return any(
-            r.name == "protocol.link" and r.levelno >= logging.ERROR and "refused" in r.message
+            r.name == "protocol.mqtt.connection"
+            and r.levelno >= logging.ERROR
+            and "refused" in r.message
             for r in caplog.records
         )
 
-    wait_until(refused_logged, what="an error log about the refused connection")
+    eventually(refused_logged, "an error log about the refused connection")
     assert not link.wait_connected(1.5)
     assert not link.connected.is_set()
     assert status.all() == []  # never announced itself online
@@ -227,12 +232,12 @@ def test_status_is_announced_again_when_the_server_comes_back(
     def onlines() -> int:
         return sum(1 for _t, d in status.all() if d.get("boot_id") == str(link.boot_id))
 
-    wait_until(lambda: onlines() == 1, what="the first online status")
+    eventually(lambda: onlines() == 1, "the first online status")
     first_server = uuid.uuid4()
     server_online(first_server)  # first sight of the server: nothing to repeat
     server_online(first_server)  # same server boot again: nothing to repeat
     server_online(uuid.uuid4())  # the server restarted
-    wait_until(lambda: onlines() == 2, what="the status announced again")
+    eventually(lambda: onlines() == 2, "the status announced again")
     assert holds_for(lambda: onlines() == 2, 0.5)
     assert [d["state"] for _t, d in status.all()] == ["online", "online"]
 
@@ -253,7 +258,7 @@ def test_reconnects_by_itself_after_the_broker_restarts(
     assert len(hooks) == 1
 
     broker.stop()
-    wait_until(lambda: not link.connected.is_set(), what="the link to notice the outage")
+    eventually(lambda: not link.connected.is_set(), "the link to notice the outage")
     assert not link.wait_connected(0.5)
     broker.start()
     assert link.wait_connected(15), "the link did not reconnect by itself"
@@ -286,7 +291,10 @@ def test_a_broker_stopped_in_mid_traffic_is_noticed_and_rejoined(
     t0 = time.monotonic()
     stopper = threading.Thread(target=broker.stop)
     stopper.start()  # while the device is still receiving and acknowledging the burst
-    noticed = not holds_for(lambda: link.connected.is_set(), 10)
+    try:
+        noticed = eventually(lambda: not link.connected.is_set(), "the outage noticed", 10)
+    except AssertionError:
+        noticed = False  # asserted below, after the stopper is joined and timed
     stopper.join(30)
     took = time.monotonic() - t0
     stop_client(srv)
@@ -340,7 +348,7 @@ def test_with_manual_ack_an_unacknowledged_message_comes_back(
     """The server acknowledges after its commit: if it stops before, the broker redelivers."""
     broker = mosquitto
     topics = site.topics
-    got: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
+    got: queue.Queue[Message] = queue.Queue()
     rating_filter = f"{topics.root}/desk/+/rating"
 
     def consumer() -> MqttLink:
@@ -356,7 +364,7 @@ def test_with_manual_ack_an_unacknowledged_message_comes_back(
     pad.publish_event(topics.desk_rating("q1"), event)
     first = got.get(timeout=10)
     assert json.loads(first.payload)["msg_id"] == str(event.msg_id)
-    wait_until(lambda: pad.outbox_depth() == 0, what="the PUBACK to the pad")
+    eventually(lambda: pad.outbox_depth() == 0, "the PUBACK to the pad")
     srv.stop()  # "crash" before the commit: no acknowledgement sent
 
     srv = consumer()
@@ -408,7 +416,7 @@ def test_events_published_while_the_broker_is_down_are_delivered_when_it_returns
     seen = watch(cleanup, site, broker, topic)  # reconnects and resubscribes by itself too
 
     broker.stop()
-    wait_until(lambda: not link.connected.is_set(), what="the link to notice the outage")
+    eventually(lambda: not link.connected.is_set(), "the link to notice the outage")
     events = [offline_ticket("kiosk-1", n) for n in range(1, 26)]
     for e in events:
         link.publish_event(topic, e)
@@ -424,9 +432,9 @@ def test_events_published_while_the_broker_is_down_are_delivered_when_it_returns
     gate.open()
     assert link.wait_connected(15)
     expected = {str(e.msg_id) for e in events}
-    wait_until(lambda: expected <= set(msg_ids(seen)), what="every queued event")
+    eventually(lambda: expected <= set(msg_ids(seen)), "every queued event")
     assert set(msg_ids(seen)) == expected  # exactly that set, nothing invented
-    wait_until(lambda: link.outbox_depth() == 0, what="the outbox to empty after the receipts")
+    eventually(lambda: link.outbox_depth() == 0, "the outbox to empty after the receipts")
     _, data = seen.wait_for(lambda _t, d: d.get("msg_id") == str(events[0].msg_id))
     assert OfflineTicket.model_validate(data) == events[0]  # delivered intact
 
@@ -451,9 +459,9 @@ def test_events_survive_a_process_kill_and_are_replayed_by_the_next_process(
         settings_for(broker, site, "kiosk-2"), site.site.code, "kiosk-2", outbox_path=outbox
     )
     cleanup.append(started(link))
-    wait_until(lambda: len(set(msg_ids(seen))) >= n, what=f"{n} distinct events")
+    eventually(lambda: len(set(msg_ids(seen))) >= n, f"{n} distinct events")
     assert set(msg_ids(seen)) == set(dev.queued)  # nothing lost, nothing invented
-    wait_until(lambda: link.outbox_depth() == 0, what="the outbox to empty")
+    eventually(lambda: link.outbox_depth() == 0, "the outbox to empty")
 
 
 def test_a_puback_alone_deletes_nothing_a_receipt_deletes_exactly_its_events(
@@ -470,7 +478,7 @@ def test_a_puback_alone_deletes_nothing_a_receipt_deletes_exactly_its_events(
     for e in events:
         link.publish_event(topic, e)
     ids = [str(e.msg_id) for e in events]
-    wait_until(lambda: set(ids) <= set(msg_ids(seen)), what="the events at the broker")
+    eventually(lambda: set(ids) <= set(msg_ids(seen)), "the events at the broker")
     assert holds_for(lambda: link.outbox_depth() == 5, 1.0)
 
     srv = server_client(broker, site)
@@ -479,10 +487,10 @@ def test_a_puback_alone_deletes_nothing_a_receipt_deletes_exactly_its_events(
     receipt(srv, site, "kiosk-2", [events[0], other])  # another device's receipt: not ours
     srv.publish(site.topics.device_receipt("kiosk-1"), b"{not json", qos=1)  # ignored
     receipt(srv, site, "kiosk-1", [events[1], events[3], other])  # unknown ids: harmless
-    wait_until(lambda: link.outbox_depth() == 3, what="two events confirmed")
+    eventually(lambda: link.outbox_depth() == 3, "two events confirmed")
     assert pending_ids(path) == {ids[0], ids[2], ids[4]}
     receipt(srv, site, "kiosk-1", events)  # a repeated receipt is harmless too
-    wait_until(lambda: link.outbox_depth() == 0, what="every event confirmed")
+    eventually(lambda: link.outbox_depth() == 0, "every event confirmed")
 
 
 def test_in_puback_mode_the_brokers_acknowledgement_deletes(
@@ -495,9 +503,9 @@ def test_in_puback_mode_the_brokers_acknowledgement_deletes(
     events = [offline_ticket("kiosk-1", n) for n in range(5)]
     for e in events:
         link.publish_event(topic, e)
-    wait_until(lambda: link.outbox_depth() == 0, what="the PUBACKs")
+    eventually(lambda: link.outbox_depth() == 0, "the PUBACKs")
     ids = {str(e.msg_id) for e in events}
-    wait_until(lambda: ids <= set(msg_ids(seen)), what="the events at the watcher")
+    eventually(lambda: ids <= set(msg_ids(seen)), "the events at the watcher")
     # No receipt was ever published: the PUBACKs alone emptied the durable outbox.
     assert link.outbox_depth() == 0 and pending_ids(tmp_path / "kiosk-1.outbox.db") == set()
 
@@ -518,12 +526,12 @@ def test_unconfirmed_events_are_sent_again_until_a_receipt_arrives(
         seen_ids = msg_ids(seen)
         return [seen_ids.count(i) for i in ids]
 
-    wait_until(lambda: min(copies()) >= 2, what="every unconfirmed event sent again")
+    eventually(lambda: min(copies()) >= 2, "every unconfirmed event sent again")
     assert link.outbox_depth() == 3
     srv = server_client(broker, site)
     cleanup.append(srv)
     receipt(srv, site, "kiosk-1", events)
-    wait_until(lambda: link.outbox_depth() == 0, what="the receipt")
+    eventually(lambda: link.outbox_depth() == 0, "the receipt")
     settled = copies()
     assert holds_for(lambda: copies() == settled, 2.5), "confirmed events were sent again"
 
@@ -550,10 +558,10 @@ def test_a_restarted_server_gets_unconfirmed_events_again_at_once(
     for e in events:
         link.publish_event(topic, e)
     ids = [str(e.msg_id) for e in events]
-    wait_until(lambda: set(ids) <= set(msg_ids(seen)), what="the first sending")
+    eventually(lambda: set(ids) <= set(msg_ids(seen)), "the first sending")
     server_online(uuid.uuid4())  # ...restarts before confirming them
     t0 = time.monotonic()
-    wait_until(lambda: all(msg_ids(seen).count(i) >= 2 for i in ids), what="the events sent again")
+    eventually(lambda: all(msg_ids(seen).count(i) >= 2 for i in ids), "the events sent again")
     assert time.monotonic() - t0 < 10
     assert link.outbox_depth() == 3
 
@@ -576,14 +584,14 @@ def test_after_a_long_outage_the_server_gets_its_full_wait_before_a_resend(
     seen = watch(cleanup, site, broker, topic)
 
     gate.close()  # the kiosk loses the network
-    wait_until(lambda: not link.connected.is_set(), what="the link to notice")
+    eventually(lambda: not link.connected.is_set(), "the link to notice")
     events = [offline_ticket("kiosk-1", n) for n in range(3)]
     for e in events:
         link.publish_event(topic, e)
     assert holds_for(lambda: not link.connected.is_set(), 2.5)  # longer than resend_after_s
     gate.open()
     ids = [str(e.msg_id) for e in events]
-    wait_until(lambda: set(ids) <= set(msg_ids(seen)), what="the delayed events")
+    eventually(lambda: set(ids) <= set(msg_ids(seen)), "the delayed events")
 
     def sent_once() -> bool:
         return all(msg_ids(seen).count(i) == 1 for i in ids)
@@ -706,7 +714,7 @@ def test_request_while_the_broker_is_down_raises_not_connected(
     link = started(device_link(site, broker, "kiosk-1"))
     cleanup.append(link)
     broker.stop()
-    wait_until(lambda: not link.connected.is_set(), what="the link to notice the outage")
+    eventually(lambda: not link.connected.is_set(), "the link to notice the outage")
     t0 = time.monotonic()
     with pytest.raises(NotConnected):
         ask(link, ticket_request(link), timeout=5.0)

@@ -415,7 +415,7 @@ def test_control_characters_are_refused_in_text() -> None:
 
 
 #: Device clocks the server must refuse: the first two overflowed when the local day was
-#: computed and lost whole batches (issue 11); the others are just outside 2000–2100.
+#: computed and lost whole batches; the others are just outside 2000–2100.
 FAR_TIMES = [
     "9999-12-31T23:59:59-14:00",
     "0001-01-01T00:00:00+14:00",
@@ -478,7 +478,7 @@ def test_device_timestamps_days_and_numbers_out_of_bounds_are_refused(
     sample: BaseModel, key: str, raw: str
 ) -> None:
     """Years outside 2000–2100 and absurd numbers are a clean ``invalid`` naming the field,
-    never an OverflowError or a ValueError later on (issue 11)."""
+    never an OverflowError or a ValueError later on."""
     payload = with_raw(sample, key, raw)
     assert len(payload) <= MAX_PAYLOAD_BYTES
     with pytest.raises(InvalidMessage) as err:

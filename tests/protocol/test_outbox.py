@@ -1,4 +1,5 @@
-"""The durable SQLite outbox: rows survive reopening, msg_id is unique, order is kept."""
+"""The durable SQLite outbox: rows survive reopening, msg_id is unique, order is kept;
+and every device store is opened durably by `protocol.localstore.open_sqlite`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.state import KioskState
+from protocol.localstore import BUSY_TIMEOUT_MS, open_sqlite
 from protocol.outbox import Outbox, OutboxItem
+from rating_pad.core import Answered
 
 TOPIC = "motcua/v1/gialoc/desk/q1/rating"
 
@@ -124,3 +128,33 @@ def test_the_file_is_created_with_its_directory(tmp_path: Path) -> None:
     assert path.exists()
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize(("durable", "synchronous"), [(True, 2), (False, 1)])
+def test_open_sqlite_uses_wal_a_busy_timeout_and_full_sync_when_durable(
+    tmp_path: Path, durable: bool, synchronous: int
+) -> None:
+    db = open_sqlite(tmp_path / "a" / "store.db", durable=durable)
+    try:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA synchronous").fetchone()[0] == synchronous  # 2 = FULL
+        assert db.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS
+    finally:
+        db.close()
+
+
+def test_every_device_store_survives_a_power_cut(tmp_path: Path) -> None:
+    """Outbox, kiosk state and the pad's answered tickets: all WAL + synchronous=FULL."""
+    stores = [
+        Outbox(tmp_path / "outbox.db"),
+        KioskState(tmp_path / "kiosk.db"),
+        Answered(str(tmp_path / "answered.db")),
+    ]
+    try:
+        for store in stores:
+            db: sqlite3.Connection = store._db
+            assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal", store
+            assert db.execute("PRAGMA synchronous").fetchone()[0] == 2, store
+    finally:
+        for store in stores:
+            store.close()

@@ -1,5 +1,5 @@
-"""The topic tree: documented layout, parse() as the inverse of every builder, and the
-filters the server subscribes with."""
+"""The topic tree: the `TopicSpec` table, the documented layout, parse() as the inverse of
+every builder, and the filters the server subscribes with."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 from paho.mqtt.client import topic_matches_sub
 
-from protocol.topics import DEFAULT_PREFIX, TopicKind, TopicMatch, Topics
+from protocol.messages import ServerMessage
+from protocol.topics import DEFAULT_PREFIX, SPEC, SPECS, Direction, TopicKind, TopicMatch, Topics
 
 T = Topics("gialoc")
 
@@ -189,3 +190,46 @@ def test_server_inbound_filters_cover_every_device_of_this_site_only() -> None:
         assert not any(topic_matches_sub(f, topic) for f in filters)
     deep = f"{T.root}/kiosk/kiosk-1/ticket/request/extra"
     assert not any(topic_matches_sub(f, deep) for f in filters)
+
+
+# ----------------------------------------------------------------------------- the table
+
+
+def test_the_table_has_one_spec_per_kind_and_a_builder_for_each() -> None:
+    assert [s.kind for s in SPECS] == list(TopicKind)
+    assert set(SPEC) == set(TopicKind)
+    for s in SPECS:
+        assert s.pattern == s.pattern.lower() and not s.pattern.startswith("/")
+        assert s.qos == 1  # DESIGN: QoS 1 everywhere
+        assert s.writers and s.readers and s.summary
+
+
+def test_state_is_retained_and_events_are_not() -> None:
+    retained = {s.kind for s in SPECS if s.retained}
+    assert retained == {
+        TopicKind.KIOSK_RESERVE,
+        TopicKind.DESK_STATE,
+        TopicKind.DESK_STATS,
+        TopicKind.QUEUE,
+        TopicKind.DEVICE_STATUS,
+        TopicKind.DEVICE_HEALTH,
+        TopicKind.SERVER_STATUS,
+    }
+
+
+def test_inbound_is_read_strictly_and_outbound_tolerantly() -> None:
+    for s in SPECS:
+        if s.direction is Direction.TO_SERVER:
+            assert s.model.model_config.get("extra") == "forbid", s.kind
+        else:
+            assert issubclass(s.model, ServerMessage), s.kind
+    assert {s.kind for s in SPECS if s.direction is Direction.TO_SERVER} == INBOUND
+
+
+def test_build_needs_an_id_exactly_where_the_pattern_has_one() -> None:
+    with pytest.raises(ValueError):
+        T.build(TopicKind.QUEUE)
+    with pytest.raises(ValueError):
+        T.build(TopicKind.BOARD_CALL, "x")
+    assert T.build(TopicKind.QUEUE, "+") == f"{T.root}/queue/+"
+    assert T.build(TopicKind.DESK_STATE, r"\1") == f"{T.root}/desk/\\1/state"  # not a regex

@@ -25,8 +25,12 @@ from server.db.tables import (
     TicketEventRow,
     TicketRow,
 )
-from server.queue.engine import Changes, QueueEngine, QueueError
-from server.ratings import apply_rating
+from server.queue.changes import Changes
+from server.queue.engine import QueueEngine
+from server.queue.errors import QueueError
+from server.ratings.rules import apply_rating
+from server.readmodels.desk_state import desk_state
+from server.readmodels.queue_state import queue_state
 
 #: Monday 10 March 2025, 09:00 in Hà Nội (UTC+7): an ordinary working morning.
 T0 = datetime(2025, 3, 10, 2, 0, tzinfo=UTC)
@@ -93,11 +97,11 @@ class Office:
 
     def queue_state(self, service: str) -> Any:
         with self.db.read() as s:
-            return self.engine.queue_state(s, service)
+            return queue_state(self.engine, s, service)
 
     def desk_state(self, desk: str) -> Any:
         with self.db.read() as s:
-            return self.engine.desk_state(s, desk)
+            return desk_state(self.engine, s, desk)
 
     def rate(
         self,

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from server.alerts import Alert, current_alerts
 from server.config import SiteConfig
 from server.db.database import Database
 from server.db.tables import DeviceRow, RatingRow
+from server.readmodels.alerts import Alert, current_alerts
 from tests.server.engine_helpers import T0, Office, desk_rating
 from tests.support.sites import make_site
 

@@ -1,4 +1,4 @@
-"""The dossier code (mã hồ sơ) of a visit (issue 12): typed or scanned at "done" or just
+"""The dossier code (mã hồ sơ) of a visit: typed or scanned at "done" or just
 after, validated, stored on the ticket and in its events, reached from its rating.
 
 Engine tests on a test clock (SQLite and PostgreSQL for the main flow); the API's

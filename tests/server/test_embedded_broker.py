@@ -1,4 +1,4 @@
-"""The one-box broker: a Mosquitto the server starts, watches and stops itself (issue 11).
+"""The one-box broker: a Mosquitto the server starts, watches and stops itself.
 
 * its files are private and carry the same hardening as production;
 * killed, it is started again and the site carries on (health counts the restart);
@@ -23,15 +23,15 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from server.broker_config import MAX_PACKET_BYTES
+from protocol.decoding import MAX_PACKET_BYTES
+from server.app import create_app
+from server.broker.embedded import EmbeddedBroker
 from server.config import SiteConfig, parse_site_config
-from server.embedded_broker import EmbeddedBroker
-from server.http.app import create_app
 from server.runtime import ServerRuntime, StartupError
 from tests.support.devices import device_link, request_ticket, started
 from tests.support.services import Broker, free_port, wait_port
 from tests.support.sites import site_data, write_site
-from tests.support.waiting import until
+from tests.support.waiting import eventually
 
 WAIT_S = 30.0
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,7 +89,7 @@ def test_a_killed_broker_is_restarted_and_the_site_carries_on(
             first = onebox.broker.pid
             assert first is not None
             os.kill(first, signal.SIGKILL)
-            body = until(
+            body = eventually(
                 lambda: (
                     (r := api.get("/api/health")).status_code == 200
                     and r.json()["broker"]["restarts"] == 1
@@ -101,7 +101,7 @@ def test_a_killed_broker_is_restarted_and_the_site_carries_on(
             assert "exit code" in body["broker"]["last_exit"]
             assert body["broker_link"]["disconnects"] >= 1
             assert onebox.broker.pid != first
-            assert until(lambda: kiosk.wait_connected(1), "the kiosk reconnected")
+            assert eventually(lambda: kiosk.wait_connected(1), "the kiosk reconnected")
             resp = request_ticket(kiosk, "tp", timeout=WAIT_S)
             assert resp.ok and resp.ticket is not None
         finally:
@@ -124,17 +124,17 @@ def test_the_broker_dies_with_a_killed_server(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "motcua.cli", "server", "--config", str(site_file)]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        until(lambda: _healthy(http_port), "the server up")
+        eventually(lambda: _healthy(http_port), "the server up")
         children = _children(proc.pid)
         assert children, "no broker process under the server"
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
-        until(lambda: not any(_alive(pid) for pid in children), "the broker gone too")
+        eventually(lambda: not any(_alive(pid) for pid in children), "the broker gone too")
         again = subprocess.Popen(
             cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
-            until(lambda: _healthy(http_port), "the server up again on the same ports")
+            eventually(lambda: _healthy(http_port), "the server up again on the same ports")
         finally:
             again.terminate()
             again.wait(15)
@@ -168,7 +168,7 @@ def test_without_mosquitto_the_server_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr("server.embedded_broker.SEARCH_PATH", (str(tmp_path),))
+    monkeypatch.setattr("server.broker.embedded.SEARCH_PATH", (str(tmp_path),))
     rt = ServerRuntime(onebox_site(tmp_path))
     try:
         with pytest.raises(StartupError, match="apt-get install mosquitto"):

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from protocol.numbers import format_number
 from server.config import SiteConfig
 from server.db.database import Database
-from server.queue.numbering import format_number
 from tests.server.engine_helpers import DAY0, T0, Clock, Office, numbers, refused
 from tests.support.sites import make_site
 

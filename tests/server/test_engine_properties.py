@@ -9,7 +9,7 @@ depend on the database; the numbering under concurrency is tested on both elsewh
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +18,15 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from protocol.codes import EventKind, TicketState
+from protocol.numbers import format_number
 from server.config import SiteConfig
 from server.db.database import Database
 from server.db.migrate import upgrade
 from server.db.tables import CounterRow, DeskRow, TicketEventRow, TicketRow
-from server.queue.engine import IN_HAND, Changes, QueueError
-from server.queue.numbering import format_number
+from server.queue.changes import Changes
+from server.queue.errors import QueueError
+from server.queue.states import IN_HAND
 from tests.server.engine_helpers import Office, wipe
 from tests.support.services import sqlite_url
 from tests.support.sites import make_site
@@ -117,7 +120,7 @@ def checked_call(o: Office, desk: str) -> Any:
             (t.id, t.priority is not None, t.issued_at)
             for t in s.scalars(
                 select(TicketRow).where(
-                    TicketRow.state == "issued",
+                    TicketRow.state == TicketState.ISSUED,
                     TicketRow.service.in_(services),
                     TicketRow.day == o.engine.today(),
                 )
@@ -145,7 +148,9 @@ def pick_desk(o: Office, kind: str, choice: int) -> str:
         return DESKS[choice]
     with o.db.read() as s:
         rows = list(s.scalars(select(DeskRow).order_by(DeskRow.desk_id)))
-        waiting = set(s.scalars(select(TicketRow.service).where(TicketRow.state == "issued")))
+        waiting = set(
+            s.scalars(select(TicketRow.service).where(TicketRow.state == TicketState.ISSUED))
+        )
     if kind in IN_HAND_ACTIONS:
         fit = [d.desk_id for d in rows if d.ticket_id is not None]
     else:
@@ -157,52 +162,70 @@ def pick_desk(o: Office, kind: str, choice: int) -> str:
 
 def apply(o: Office, op: Op) -> None:
     """One clerk or kiosk action; a refusal must be one a clerk can legitimately get."""
-    kind, choice, service, prio, outcome = op
-    desk = pick_desk(o, kind, choice)
+    kind = op[0]
+    desk = pick_desk(o, kind, op[1])
     try:
-        if kind == "issue":
-            o.issue(service, PRIO if prio else None)
-        elif kind == "open":
-            o.open(desk)
-        elif kind == "close":
-            o.act("close_desk", desk)
-        elif kind == "pause":
-            o.act("pause", desk, "Nghỉ giải lao")
-        elif kind == "call":
-            checked_call(o, desk)
-        elif kind == "visit":
-            called = checked_call(o, desk)
-            if called is None:
-                event("visit: nobody waits")
-                return
-            o.clock.advance(seconds=30)
-            for step in outcome.split("+"):
-                if step == "transfer":
-                    others = [x for x in SERVICES if x != called.service]
-                    o.act("transfer", desk, service if service in others else others[0])
-                elif step != "hold":
-                    o.act(step, desk)
-            kind = f"visit {outcome}"
-        elif kind == "call_back":
-            gone = o.tickets(TicketRow.state == "no_show")
-            if not gone:
-                event("call_back: nobody to call back")
-                return
-            back = gone[choice % len(gone)]
-            if choice >= len(DESKS):  # a desk that serves the citizen's service
-                desk = next((d.id for d in o.config.desks_serving(back.service)), desk)
-            o.act("call_number", desk, back.number)
-        elif kind == "transfer":
-            o.act("transfer", desk, service)
-        else:
-            o.act(kind, desk)
+        label = act(o, op, desk)
     except QueueError as e:
         assert e.code in EXPECTED_REFUSALS, f"{op}: unexpected refusal {e}"
         event(f"{kind}: {e.code}")
     else:
-        event(f"{kind}: ok")
+        if label is not None:
+            event(f"{label}: ok")
     finally:
         o.clock.advance(seconds=30)
+
+
+def act(o: Office, op: Op, desk: str) -> str | None:
+    """Run ``op`` at ``desk``: what to count it as, or ``None`` if there was nothing to
+    do (counted already)."""
+    kind, choice, service, prio, outcome = op
+    simple: dict[str, Callable[[], Any]] = {
+        "issue": lambda: o.issue(service, PRIO if prio else None),
+        "open": lambda: o.open(desk),
+        "close": lambda: o.act("close_desk", desk),
+        "pause": lambda: o.act("pause", desk, "Nghỉ giải lao"),
+        "call": lambda: checked_call(o, desk),
+        "transfer": lambda: o.act("transfer", desk, service),
+    }
+    if kind in simple:
+        simple[kind]()
+    elif kind == "visit":
+        return visit(o, desk, service, outcome)
+    elif kind == "call_back":
+        return call_back(o, desk, choice)
+    else:
+        o.act(kind, desk)
+    return kind
+
+
+def visit(o: Office, desk: str, service: str, outcome: str) -> str | None:
+    """A call followed by the steps of ``outcome`` at the desk."""
+    called = checked_call(o, desk)
+    if called is None:
+        event("visit: nobody waits")
+        return None
+    o.clock.advance(seconds=30)
+    for step in outcome.split("+"):
+        if step == "transfer":
+            others = [x for x in SERVICES if x != called.service]
+            o.act("transfer", desk, service if service in others else others[0])
+        elif step != "hold":
+            o.act(step, desk)
+    return f"visit {outcome}"
+
+
+def call_back(o: Office, desk: str, choice: int) -> str | None:
+    """Call a no-show back by number (choices past the desks: at a desk serving them)."""
+    gone = o.tickets(TicketRow.state == TicketState.NO_SHOW)
+    if not gone:
+        event("call_back: nobody to call back")
+        return None
+    back = gone[choice % len(gone)]
+    if choice >= len(DESKS):  # a desk that serves the citizen's service
+        desk = next((d.id for d in o.config.desks_serving(back.service)), desk)
+    o.act("call_number", desk, back.number)
+    return "call_back"
 
 
 def check_invariants(o: Office) -> None:
@@ -236,7 +259,7 @@ def check_invariants(o: Office) -> None:
         assert sorted(got) == list(range(1, len(got) + 1)), f"{key}: {sorted(got)}"
         assert counters[key] == len(got)
     # A visit (day, number) is live in at most one service; transfers leave a trail.
-    live = Counter((t.day, t.number) for t in tickets if t.state != "transferred")
+    live = Counter((t.day, t.number) for t in tickets if t.state != TicketState.TRANSFERRED)
     assert all(n == 1 for n in live.values()), live
     # No ticket is in two desks' hands, and every ticket in hand is held by its desk.
     held = [tid for tid in holders.values() if tid is not None]
@@ -249,7 +272,10 @@ def check_invariants(o: Office) -> None:
     assert in_hand == set(held)
     # Called once per call: a ticket is called again only after a no-show.
     for t in tickets:
-        called, gone = events.get((t.id, "called"), 0), events.get((t.id, "no_show"), 0)
+        called, gone = (
+            events.get((t.id, EventKind.CALLED), 0),
+            events.get((t.id, EventKind.NO_SHOW), 0),
+        )
         assert called <= 1 + gone, (t.number, called, gone)
 
 

@@ -20,11 +20,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from protocol.messages import DeviceHealth, IssuedTicket
-from server import __version__
+from protocol.version import VERSION
+from server.app import create_app
 from server.config import SiteConfig
 from server.db.tables import ApiTokenRow, UserRow
-from server.http.app import create_app
-from server.queue.engine import Changes
+from server.queue.changes import Changes
 from server.runtime import ServerRuntime
 from tests.conftest import make_runtime
 from tests.support.devices import device_link, request_ticket, started
@@ -35,7 +35,7 @@ from tests.support.services import (
     sqlite_url,
     start_broker,
 )
-from tests.support.waiting import until
+from tests.support.waiting import eventually
 
 SITE = "gialoc"
 WAIT_S = 30.0
@@ -113,7 +113,7 @@ def _devices(api: TestClient, headers: dict[str, str]) -> dict[str, dict[str, An
 def test_health_is_ok_with_the_documented_fields(api: TestClient) -> None:
     body = _ok(api.get("/api/health"))
     assert body["status"] == "ok"
-    assert body["version"] == __version__
+    assert body["version"] == VERSION
     assert body["site"] == SITE
     assert body["database"] == "ok"
     assert body["mqtt"] == "connected"
@@ -131,7 +131,7 @@ def test_health_turns_degraded_when_the_broker_is_gone(api: TestClient, broker: 
         r = api.get("/api/health")
         return r.json() if r.status_code == 503 else None
 
-    body = until(degraded, "health reports the lost broker")
+    body = eventually(degraded, "health reports the lost broker")
     assert body["status"] == "degraded"
     assert body["mqtt"] == "disconnected"
     assert body["database"] == "ok"
@@ -493,7 +493,7 @@ def test_devices_show_status_and_health(
 
     kiosk = started(device_link(site, broker, "kiosk-1", tmp_path))
     try:
-        online = until(
+        online = eventually(
             lambda: (d := _devices(api, boss)["kiosk-1"])["status"] == "online" and d,
             "kiosk-1 shown online",
         )
@@ -509,7 +509,7 @@ def test_devices_show_status_and_health(
             outbox_depth=0,
         )
         kiosk.publish_event(site.topics.device_health("kiosk-1"), health, retain=True)
-        shown = until(
+        shown = eventually(
             lambda: (d := _devices(api, boss)["kiosk-1"])["health"] and d,
             "kiosk-1 health shown",
         )
@@ -517,7 +517,7 @@ def test_devices_show_status_and_health(
         assert shown["health"]["app_version"] == "0.1.0"
     finally:
         kiosk.stop()
-    until(
+    eventually(
         lambda: _devices(api, boss)["kiosk-1"]["status"] == "offline",
         "kiosk-1 shown offline after it left",
     )
@@ -533,7 +533,7 @@ def test_a_device_online_before_the_server_starts_is_shown_online(
     try:
         with TestClient(create_app(rt)) as api:
             boss = login(api, rt, "giamsat", "supervisor")
-            until(
+            eventually(
                 lambda: _devices(api, boss)["pad-q2"]["status"] == "online",
                 "pad-q2 shown online from its retained status",
             )
@@ -558,7 +558,7 @@ def test_refused_messages_are_listed_with_their_reason(
     try:
         request_topic = site.topics.ticket_request("kiosk-1")
         kiosk.publish(request_topic, b"{khong phai json")
-        first = until(lambda: _ok(api.get(url, headers=boss)), "the broken request is listed")
+        first = eventually(lambda: _ok(api.get(url, headers=boss)), "the broken request is listed")
         resp = request_ticket(kiosk, "khong_co")  # a service the office does not have
         assert not resp.ok and resp.refusal is not None
     finally:
@@ -567,7 +567,7 @@ def test_refused_messages_are_listed_with_their_reason(
     assert first[0]["topic"] == request_topic and first[0]["device_id"] == "kiosk-1"
     assert "khong phai json" in first[0]["excerpt"]
 
-    both = until(
+    both = eventually(
         lambda: (rows := _ok(api.get(url, headers=boss))) and len(rows) >= 2 and rows,
         "the unknown-service request is listed",
     )

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 
 from protocol.messages import IssuedTicket
 from server.db.tables import LetterRow, RatingRow, TicketEventRow, TicketRow
-from server.queue.engine import Changes
-from server.ratings import apply_rating
+from server.queue.changes import Changes
+from server.ratings.rules import apply_rating
 from server.runtime import ServerRuntime
 from tests.server.engine_helpers import desk_rating
 from tests.support.http import act, login

@@ -1,4 +1,4 @@
-"""The letters as PDFs (issue 12), read back with poppler as an office computer shows
+"""The letters as PDFs, read back with poppler as an office computer shows
 them: the national heading, the title, the dossier code exactly, the dates as Vietnamese
 write them, the clerk's text printed as typed (never as markup), one A4 page."""
 

@@ -23,6 +23,9 @@ from server.timeutil import now_utc
 from tests.support.services import create_pg_database, sqlite_url
 from tests.support.sites import write_site
 
+# The schema's subject is the dialect: always on SQLite and PostgreSQL.
+pytestmark = pytest.mark.matrix
+
 TABLES = set(Base.metadata.tables)
 
 

@@ -14,15 +14,20 @@ import sys
 import threading
 from collections import defaultdict
 
+import pytest
 from sqlalchemy import select
 
+from protocol.numbers import format_number
 from server.config import SiteConfig, parse_site_config
 from server.db.database import Database
 from server.db.tables import CounterRow, TicketRow
-from server.queue.engine import Changes, QueueEngine
-from server.queue.numbering import format_number
+from server.queue.changes import Changes
+from server.queue.engine import QueueEngine
 from tests.server.engine_helpers import DAY0, T0, Clock
 from tests.support.sites import ROOT, site_data
+
+# Concurrent numbering depends on the dialect's locking: always on both databases.
+pytestmark = pytest.mark.matrix
 
 KIOSKS = 20
 PER_KIOSK = 50

@@ -1,4 +1,4 @@
-"""Offline kiosks (issue 4) in `QueueEngine`: reserve blocks per kiosk, service and day,
+"""Offline kiosks in `QueueEngine`: reserve blocks per kiosk, service and day,
 online numbers skipping the reserve zone, and offline tickets merged at their issue
 time. On SQLite and PostgreSQL, with a test clock."""
 
@@ -17,9 +17,13 @@ from server.config import SiteConfig
 from server.db.database import Database
 from server.db.tables import CounterRow, ReserveBlockRow
 from server.publisher import StatePublisher
-from server.queue.engine import Changes, QueueEngine
+from server.queue.changes import Changes
+from server.queue.engine import QueueEngine
 from tests.server.engine_helpers import DAY0, T0, Clock, Office, refused
 from tests.support.sites import make_site
+
+# Reserve allocation uses a PostgreSQL advisory lock: always on both databases.
+pytestmark = pytest.mark.matrix
 
 
 @pytest.fixture

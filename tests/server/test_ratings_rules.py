@@ -1,4 +1,4 @@
-"""Which ratings count (server/ratings.py `apply_rating`): only a ticket finished at that
+"""Which ratings count (server/ratings/rules.py `apply_rating`): only a ticket finished at that
 desk, within the window, once; levels on the site's scale, mapped to the official three."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from protocol.messages import VisitRating
 from server.config import SiteConfig
 from server.db.database import Database
 from server.db.tables import RatingRow, TicketRow
-from server.ratings import RatingRefused
+from server.ratings.rules import RatingRefused
 from tests.server.engine_helpers import DAY0, T0, Office, desk_rating
 from tests.support.sites import make_site
 

@@ -1,4 +1,4 @@
-"""The report exports (issue 12): the official table, the xlsx read back cell by cell, the
+"""The report exports: the official table, the xlsx read back cell by cell, the
 CSV round trip, and the chart data the page and the PDF share. (The PDF: test_report_pdf.)
 
 Each test runs on two reports of Q3 2026: one made by hand (small samples, flags) and

@@ -9,9 +9,11 @@ as plainly as possible (no code shared with `server.reports`).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,8 +28,8 @@ from server.config import SiteConfig
 from server.db.database import Database
 from server.db.migrate import upgrade
 from server.db.tables import DeskEventRow, RatingRow, TicketRow
-from server.queue.engine import QueueError
-from server.ratings import RatingRefused
+from server.queue.errors import QueueError
+from server.ratings.rules import RatingRefused
 from server.reports.figures import build_report
 from server.reports.model import Figures, Filters
 from server.reports.period import Period
@@ -98,36 +100,41 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     database.dispose()
 
 
+def _act(kind: str, office: Office, desk: str) -> object:
+    return office.act(kind, desk)
+
+
+def _next_day(office: Office, skip: int) -> None:
+    local = office.clock.now.astimezone(office.config.tz)
+    morning = datetime(local.year, local.month, local.day, 7, 30, tzinfo=local.tzinfo)
+    office.clock.set(morning + timedelta(days=1 + skip))
+    office.act("close_previous_days")
+
+
+DESK_STEPS = ("call_next", "start", "done", "no_show", "resume")
+#: What each step of a random day does.
+STEPS: dict[str, Callable[..., object]] = {
+    "issue": lambda o, service: o.issue(service),
+    "open": lambda o, desk, clerk: o.act("open_desk", desk, clerk),
+    "transfer": lambda o, desk, service: o.act("transfer", desk, service),
+    "pause": lambda o, desk: o.act("pause", desk, "Họp"),
+    "close": lambda o, desk: o.act("close_desk", desk),
+    "rate": lambda o, *args: rate_last(o, *args),
+    "visit": lambda o, *args: visit(o, *args),
+    "wait": lambda o, minutes: o.clock.advance(minutes=minutes),
+    "next_day": _next_day,
+    **{
+        kind: functools.partial(_act, kind)
+        for kind in ("call_next", "start", "done", "no_show", "resume")
+    },
+}
+
+
 def run_day(office: Office, steps: list[tuple[Any, ...]]) -> None:
     """Play the steps; refusals a real clerk could meet are part of the game."""
-    for step in steps:
-        kind, *args = step
-        try:
-            if kind == "issue":
-                office.issue(args[0])
-            elif kind == "open":
-                office.act("open_desk", args[0], args[1])
-            elif kind == "transfer":
-                office.act("transfer", args[0], args[1])
-            elif kind == "pause":
-                office.act("pause", args[0], "Họp")
-            elif kind == "close":
-                office.act("close_desk", args[0])
-            elif kind in ("call_next", "start", "done", "no_show", "resume"):
-                office.act(kind, args[0])
-            elif kind == "rate":
-                rate_last(office, *args)
-            elif kind == "visit":
-                visit(office, *args)
-            elif kind == "wait":
-                office.clock.advance(minutes=args[0])
-            elif kind == "next_day":
-                local = office.clock.now.astimezone(office.config.tz)
-                morning = datetime(local.year, local.month, local.day, 7, 30, tzinfo=local.tzinfo)
-                office.clock.set(morning + timedelta(days=1 + args[0]))
-                office.act("close_previous_days")
-        except (QueueError, RatingRefused):
-            pass
+    for kind, *args in steps:
+        with contextlib.suppress(QueueError, RatingRefused):
+            STEPS[kind](office, *args)
         office.clock.advance(seconds=17)
 
 

@@ -1,4 +1,4 @@
-"""The reports API (issue 12): the figures of a period over HTTP are those of
+"""The reports API: the figures of a period over HTTP are those of
 `build_report`; a clerk sees only their own, a display board nothing; every bad input is
 a 422 in Vietnamese and English; the downloads are real files with the right names.
 
@@ -19,9 +19,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from server.app import create_app
+from server.auth.sessions import SESSION_COOKIE
 from server.db.tables import LetterRow, RatingRow, TicketRow
-from server.http.app import create_app
-from server.http.auth import SESSION_COOKIE
 from server.reports.charts import chart_data
 from server.reports.figures import build_report
 from server.reports.model import Filters, OfficialTable, Report

@@ -1,4 +1,4 @@
-"""Simulated history (issue 12): `motcua simulate history` writes past days through the
+"""Simulated history: `motcua simulate history` writes past days through the
 engine's own code paths, and they look like an office's days to whoever reads the
 reports; the bulk writer for benchmarks writes the very same rows."""
 

@@ -10,7 +10,7 @@ import pytest
 from protocol.messages import DeskStats
 from server.config import SiteConfig
 from server.db.database import Database
-from server.stats import desk_stats
+from server.readmodels.stats import desk_stats
 from tests.server.engine_helpers import DAY0, T0, Office, desk_rating
 from tests.support.sites import make_site
 

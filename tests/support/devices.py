@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import json
-import queue
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as mqtt
 from pydantic import SecretStr
 
 from protocol.link import MqttLink
 from protocol.messages import DeskRating, TicketRequest, TicketResponse
+from protocol.mqtt.message import Message
 from protocol.settings import BrokerSettings
 from server.config import SiteConfig
 from tests.support.services import Broker
 from tests.support.sites import device_password
+from tests.support.waiting import eventually
 
 
 def now() -> datetime:
@@ -95,7 +94,6 @@ class Watcher:
     ) -> None:
         """``device_id``/``password``: the account (the broker keeps one connection per
         account, so two watchers at once need two accounts, e.g. a test-tool one)."""
-        self.messages: queue.Queue[tuple[str, bytes, bool]] = queue.Queue()
         self._seen: list[tuple[str, bytes, bool]] = []
         self._lock = threading.Lock()
         self.link = MqttLink(
@@ -109,34 +107,32 @@ class Watcher:
         self.link.subscribe(topic_filter, self._on)
         started(self.link)
 
-    def _on(self, msg: mqtt.MQTTMessage) -> None:
+    def _on(self, msg: Message) -> None:
         item = (msg.topic, bytes(msg.payload), bool(msg.retain))
-        self.messages.put(item)
         with self._lock:
             self._seen.append(item)
 
     def wait_for(
         self, predicate: Callable[[str, dict[str, Any]], bool], timeout: float = 10.0
     ) -> tuple[str, dict[str, Any]]:
-        """The first message (seen before or after the call) for which ``predicate`` holds."""
-        deadline = time.monotonic() + timeout
+        """The first message (seen before or after the call) for which ``predicate`` holds.
+
+        Each message is offered to ``predicate`` once, in order (a predicate may count)."""
         checked = 0
-        while True:
-            with self._lock:
-                pending = self._seen[checked:]
-                checked = len(self._seen)
-            for topic, payload, _retain in pending:
-                try:
-                    data = json.loads(payload) if payload else {}
-                except (ValueError, RecursionError):
-                    continue
-                if predicate(topic, data):
+
+        def next_match() -> tuple[str, dict[str, Any]] | None:
+            nonlocal checked
+            while True:
+                with self._lock:
+                    if checked >= len(self._seen):
+                        return None
+                    topic, payload, _retain = self._seen[checked]
+                checked += 1
+                data = _json_or_none(payload)
+                if data is not None and predicate(topic, data):
                     return topic, data
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("no matching message")
-            with contextlib.suppress(queue.Empty):
-                self.messages.get(timeout=min(remaining, 0.2))
+
+        return eventually(next_match, "a matching message", timeout)
 
     def all(self) -> list[tuple[str, dict[str, Any]]]:
         """Every JSON message seen so far (others, e.g. a device's bad input, are skipped)."""
@@ -152,3 +148,11 @@ class Watcher:
 
     def stop(self) -> None:
         self.link.stop(announce_offline=False)
+
+
+def _json_or_none(payload: bytes) -> dict[str, Any] | None:
+    """An empty payload as ``{}``; None for one that is not JSON (e.g. a device's bad input)."""
+    try:
+        return json.loads(payload) if payload else {}
+    except (ValueError, RecursionError):
+        return None

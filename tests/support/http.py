@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from server.auth.users import add_user
 from server.runtime import ServerRuntime
-from server.users import add_user
 
 PASSWORD = "mat-khau-thu-nghiem"
 

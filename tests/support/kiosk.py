@@ -14,6 +14,10 @@ from ticket_printer.emulator import VirtualPrinter
 
 ADMIN_PIN = "2468"
 
+#: The kiosk's UI timings in tests: short, so the tests never wait them out. A test
+#: that is about one of them sets it itself.
+KIOSK_TIMINGS = {"press_guard_s": 0.1, "touch_lock_s": 0.1, "rating_gap_s": 0.1}
+
 
 def write_kiosk_config(
     path: Path, broker: Broker, state_dir: Path, printer: VirtualPrinter | None, **kiosk: Any
@@ -34,7 +38,7 @@ def write_kiosk_config(
             "idle_timeout_s": kiosk.pop("idle_timeout_s", 45),
             "admin_pin_hash": PasswordHasher().hash(ADMIN_PIN),
         },
-        "kiosk": {"request_timeout_s": 2, "health_every_s": 5, **kiosk},
+        "kiosk": {"request_timeout_s": 2, "health_every_s": 5, **KIOSK_TIMINGS, **kiosk},
     }
     if printer is not None:
         data["printer"] = {
@@ -66,7 +70,7 @@ def write_pad_config(path: Path, broker: Broker, state_dir: Path, **rating: Any)
             "reconnect_max_s": 2,
         },
         "screen": {"kiosk_mode": True, "admin_pin_hash": PasswordHasher().hash(ADMIN_PIN)},
-        "rating": {"min_gap_s": 0.6, **rating},
+        "rating": {"min_gap_s": 0.1, **rating},
         "health_every_s": 5,
     }
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

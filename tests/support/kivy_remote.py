@@ -5,13 +5,17 @@ The app runs unchanged in a child process on a real (Xvfb) display; this module'
 
 * ``{"cmd": "tap", "tid": "service-tp"}`` — a touch down and up at the centre of the
   widget tagged ``tid`` (found on the current screen or an open popup), dispatched
-  through the window like a real touch, so hit-testing and behaviours are real;
-* ``{"cmd": "state"}`` — the current screen, the app's own state and every text shown;
+  through the window like a real touch, so hit-testing and behaviours are real; the
+  answer comes once the touch is up, so what the press does synchronously is done;
+* ``{"cmd": "touch", "x": …, "y": …, "hold": …}`` — the same at a point of the window;
+* ``{"cmd": "state"}`` — the current screen, the app's own state, every text shown, the
+  tagged widgets shown (``tids``) and the toggles ticked (``toggled``);
 * ``{"cmd": "shot", "path": …}`` — a screenshot of the window (read back from OpenGL);
 * ``{"cmd": "targets"}`` — size in mm of every touch target on screen;
 * ``{"cmd": "quit"}``.
 
-The test side is :class:`RemoteApp`.
+The test side is :class:`RemoteApp`. Nothing in the apps exists for it: ``describe()``
+is the apps' support summary; a benchmark adds its own probe (``run_app(extra_state=…)``).
 """
 
 from __future__ import annotations
@@ -24,10 +28,17 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.support.waiting import eventually
+
 ROOT = Path(__file__).resolve().parents[2]
+
+Reply = Callable[[dict[str, Any]], None]
+#: A condition on the app's state (the ``state`` command's answer).
+Predicate = Callable[[dict[str, Any]], Any]
 
 
 # ----------------------------------------------------------------------------- app side
@@ -81,24 +92,45 @@ def _texts(app: Any) -> list[str]:
     return out
 
 
-def _tap(app: Any, tid: str, hold: float = 0.05) -> None:
+def _touch_at(x: float, y: float, hold: float, done: Callable[[], None]) -> None:
+    """Touch down at (x, y), up ``hold`` seconds later, then ``done()``."""
     from kivy.clock import Clock
     from kivy.tests.common import UnitTestTouch
 
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+
+    def up(_dt: float) -> None:
+        touch.touch_up()
+        done()
+
+    Clock.schedule_once(up, hold)
+
+
+def _tap(app: Any, tid: str, hold: float, done: Callable[[], None]) -> None:
     w = _find(app, tid)
     x, y = w.to_window(*w.center)
-    touch = UnitTestTouch(x, y)
-    touch.touch_down()
-    Clock.schedule_once(lambda _dt: touch.touch_up(), hold)
+    _touch_at(x, y, hold, done)
 
 
-def _touch_at(x: float, y: float, hold: float) -> None:
-    from kivy.clock import Clock
-    from kivy.tests.common import UnitTestTouch
+def _tids(app: Any) -> list[str]:
+    return [
+        w.tid
+        for root in _visible_roots(app)
+        for w in _walk(root)
+        if getattr(w, "tid", "") and _on_screen(app, w)
+    ]
 
-    touch = UnitTestTouch(x, y)
-    touch.touch_down()
-    Clock.schedule_once(lambda _dt: touch.touch_up(), hold)
+
+def _toggled(app: Any) -> list[str]:
+    from kivy.uix.behaviors import ToggleButtonBehavior
+
+    return [
+        getattr(w, "tid", "")
+        for root in _visible_roots(app)
+        for w in _walk(root)
+        if isinstance(w, ToggleButtonBehavior) and w.state == "down" and _on_screen(app, w)
+    ]
 
 
 def _targets(app: Any) -> list[dict[str, Any]]:
@@ -120,18 +152,27 @@ def _targets(app: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _handle(app: Any, cmd: dict[str, Any]) -> dict[str, Any]:
+def _handle(
+    app: Any, cmd: dict[str, Any], reply: Reply, extra_state: Callable[[], dict[str, Any]]
+) -> None:
+    """Run ``cmd`` on Kivy's thread; ``reply`` once (a touch: when it is up again)."""
+    kind = cmd["cmd"]
+    if kind == "tap":
+        _tap(app, cmd["tid"], cmd.get("hold", 0.05), lambda: reply({"ok": True}))
+    elif kind == "touch":
+        _touch_at(cmd["x"], cmd["y"], cmd.get("hold", 0.05), lambda: reply({"ok": True}))
+    elif kind == "state":
+        shown = {"texts": _texts(app), "tids": _tids(app), "toggled": _toggled(app)}
+        state = {**shown, **app.describe()}
+        reply({"ok": True, **state, **extra_state()})
+    else:
+        reply(_handle_other(app, cmd))
+
+
+def _handle_other(app: Any, cmd: dict[str, Any]) -> dict[str, Any]:
     from kivy.core.window import Window
 
     kind = cmd["cmd"]
-    if kind == "tap":
-        _tap(app, cmd["tid"], cmd.get("hold", 0.05))
-        return {"ok": True}
-    if kind == "touch":
-        _touch_at(cmd["x"], cmd["y"], cmd.get("hold", 0.05))
-        return {"ok": True}
-    if kind == "state":
-        return {"ok": True, "texts": _texts(app), **app.describe()}
     if kind == "shot":
         made = Window.screenshot(name=str(Path(cmd["path"]).with_suffix("")) + ".png")
         shutil.move(made, cmd["path"])
@@ -150,21 +191,25 @@ def _handle(app: Any, cmd: dict[str, Any]) -> dict[str, Any]:
     raise ValueError(f"unknown command {kind!r}")
 
 
-def serve_commands(app: Any) -> None:
-    """Read commands on stdin (own thread); run each on Kivy's thread; answer on stdout."""
+def serve_commands(app: Any, extra_state: Callable[[], dict[str, Any]] | None = None) -> None:
+    """Read commands on stdin (own thread); run each on Kivy's thread; answer on stdout.
+    ``extra_state``: more to add to every ``state`` answer (a benchmark's probe)."""
     from kivy.clock import Clock
 
     out = sys.stdout
+    extra = extra_state or dict
 
     def run(cmd: dict[str, Any]) -> None:
+        def reply(answer: dict[str, Any]) -> None:
+            answer["id"] = cmd.get("id")
+            out.write(json.dumps(answer, ensure_ascii=False, default=str) + "\n")
+            out.flush()
+
         def on_main(_dt: float) -> None:
             try:
-                reply = _handle(app, cmd)
+                _handle(app, cmd, reply, extra)
             except Exception as e:  # reported to the test, never kills the app
-                reply = {"ok": False, "error": f"{type(e).__name__}: {e}"}
-            reply["id"] = cmd.get("id")
-            out.write(json.dumps(reply, ensure_ascii=False, default=str) + "\n")
-            out.flush()
+                reply({"ok": False, "error": f"{type(e).__name__}: {e}"})
 
         Clock.schedule_once(on_main, 0)
 
@@ -180,14 +225,20 @@ def serve_commands(app: Any) -> None:
 
 
 class RemoteApp:
-    """A Kivy app in a child process, driven with :meth:`tap` and read with :meth:`state`."""
+    """A Kivy app in a child process, driven with :meth:`tap` and read with :meth:`state`.
 
-    def __init__(self, args: list[str], display: str, log_path: Path) -> None:
+    ``module`` is what runs in the child (``python -m MODULE ARGS``): this module's
+    ``main`` by default, a benchmark's own entry point with its probe otherwise.
+    """
+
+    def __init__(
+        self, args: list[str], display: str, log_path: Path, module: str = __name__
+    ) -> None:
         env = dict(os.environ, DISPLAY=display, PYTHONPATH=str(ROOT), SDL_AUDIODRIVER="dummy")
         self.log_path = log_path
         self._log = log_path.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.kivy_remote", *args],
+            [sys.executable, "-m", module, *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._log,
@@ -217,10 +268,10 @@ class RemoteApp:
         command["id"] = self._next_id
         self.proc.stdin.write((json.dumps(command) + "\n").encode())
         self.proc.stdin.flush()
-        deadline = time.monotonic() + timeout
-        while True:  # answers to earlier commands that timed out are dropped
+        end = time.monotonic() + timeout
+        while True:  # reading replies, not polling: answers to timed-out commands are dropped
             try:
-                reply = self._replies.get(timeout=max(0.01, deadline - time.monotonic()))
+                reply = self._replies.get(timeout=max(0.01, end - time.monotonic()))
             except queue.Empty:
                 raise TimeoutError(
                     f"no answer to {command} in {timeout} s:\n{self.log()}"
@@ -231,46 +282,90 @@ class RemoteApp:
             raise AssertionError(f"{command}: {reply.get('error')}")
         return reply
 
-    def tap(self, tid: str, settle: float = 0.3) -> None:
-        self.cmd(cmd="tap", tid=tid)
-        time.sleep(settle)
+    def tap(self, tid: str) -> dict[str, Any]:
+        """Touch ``tid`` and let go; returns once the press has been handled."""
+        return self.cmd(cmd="tap", tid=tid)
 
-    def tap_through(self, tid: str, tries: int = 4) -> dict[str, Any]:
-        """Tap ``tid`` until the screen changes, as a citizen taps again when nothing
-        happens: on a busy machine a tap can land inside the press guard of the one
-        before (the app ignores it by design). The state on the next screen."""
+    def touch(self, x: float, y: float, hold: float = 0.05) -> dict[str, Any]:
+        """Touch the window at (x, y) (Kivy's coordinates) for ``hold`` seconds."""
+        return self.cmd(cmd="touch", x=x, y=y, hold=hold, timeout=15 + hold)
+
+    def tap_until(
+        self, tid: str, done: Predicate, what: str = "", timeout: float = 20.0
+    ) -> dict[str, Any]:
+        """Tap ``tid`` until ``done(state)``, as a citizen taps again when nothing happened:
+        a press guard ignores a tap that comes too soon after the last press (by design).
+        The state once done."""
+        return self._press_until(lambda: self.tap(tid), done, what or f"a tap on {tid}", timeout)
+
+    def touch_until(
+        self, x: float, y: float, done: Predicate, what: str = "", timeout: float = 20.0
+    ) -> dict[str, Any]:
+        """Touch (x, y) until ``done(state)`` (e.g. past the ticket screen's touch lock)."""
+        return self._press_until(lambda: self.touch(x, y), done, what or "a touch", timeout)
+
+    def tap_through(self, tid: str, timeout: float = 20.0) -> dict[str, Any]:
+        """Tap ``tid`` until the screen changes; the state on the next screen."""
         screen = self.state()["screen"]
-        for _ in range(tries):
-            if self.state()["screen"] != screen:
-                break  # the previous tap did it, slowly
-            try:
-                self.cmd(cmd="tap", tid=tid)
-                return self.wait_for(lambda s: s["screen"] != screen, timeout=4)
-            except AssertionError:  # ignored, or the screen changed under the tap
-                continue
-        return self.wait_for(lambda s: s["screen"] != screen, what=f"{tid} to leave {screen}")
+        return self.tap_until(
+            tid, lambda s: s["screen"] != screen, f"{tid} to leave {screen}", timeout
+        )
+
+    def _press_until(
+        self, press: Callable[[], Any], done: Predicate, what: str, timeout: float
+    ) -> dict[str, Any]:
+        last: dict[str, Any] = {}
+
+        def pressed() -> dict[str, Any] | None:
+            press()  # handled when it returns: its effect is in the next state
+            last.update(self.state())
+            return dict(last) if done(last) else None
+
+        try:
+            return eventually(pressed, what, timeout, interval=0.1)
+        except AssertionError as e:
+            raise AssertionError(f"{e}: no effect; last state {last}") from e
 
     def state(self) -> dict[str, Any]:
         return self.cmd(cmd="state")
 
-    def wait_for(self, predicate: Any, timeout: float = 20.0, what: str = "") -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        state: dict[str, Any] = {}
-        while time.monotonic() < deadline:
+    def wait_for(
+        self, predicate: Predicate, timeout: float = 20.0, what: str = ""
+    ) -> dict[str, Any]:
+        """The first state for which ``predicate`` holds (polled; no fixed waits)."""
+        last: dict[str, Any] = {}
+
+        def check() -> dict[str, Any] | None:
+            last.update(self.state())
+            return dict(last) if predicate(last) else None
+
+        try:
+            return eventually(check, what or repr(predicate), timeout, interval=0.1)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; last state {last}") from e
+
+    def holds(self, predicate: Predicate, seconds: float, what: str = "") -> dict[str, Any]:
+        """Check that ``predicate`` stays true for ``seconds`` (something must NOT happen:
+        the app is watched the whole time, not looked at once after a sleep)."""
+        end = time.monotonic() + seconds
+        while True:
             state = self.state()
-            if predicate(state):
+            assert predicate(state), f"no longer {what or predicate}: {state}"
+            if time.monotonic() > end:
                 return state
-            time.sleep(0.2)
-        raise AssertionError(f"timed out waiting for {what or predicate}: last state {state}")
+            time.sleep(0.1)
 
     def wait_ready(self, timeout: float = 60.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def answers() -> dict[str, Any] | None:
             try:
                 return self.cmd(cmd="state", timeout=2)
             except TimeoutError:
-                continue
-        raise TimeoutError(f"the app did not start:\n{self.log()}")
+                return None
+
+        try:
+            return eventually(answers, "the app to start", timeout)
+        except AssertionError as e:
+            raise AssertionError(f"{e}:\n{self.log()}") from e
 
     def shot(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -313,37 +408,31 @@ class Starter:
             app.stop()
 
 
+def make_app(kind: str, config_path: str) -> Any:
+    """The ``kiosk`` or ``pad`` app of ``config_path``, as ``motcua kiosk|pad`` makes it."""
+    if kind == "kiosk":
+        from kiosk.main import make_app as make_kiosk
+
+        return make_kiosk(config_path)
+    if kind == "pad":
+        from rating_pad.main import make_app as make_pad
+
+        return make_pad(config_path)
+    raise SystemExit(f"unknown app {kind!r}")
+
+
+def run_app(app: Any, extra_state: Callable[[], dict[str, Any]] | None = None) -> None:
+    """Run ``app`` until it quits, remote-controlled through stdin/stdout."""
+    serve_commands(app, extra_state)
+    app.run()
+
+
 def main() -> None:
     """``python -m tests.support.kivy_remote kiosk CONFIG``: the app, remote-controlled."""
     import logging
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-    kind, config_path = sys.argv[1], sys.argv[2]
-    from touch_ui import boot
-
-    if kind == "kiosk":
-        from kiosk.config import KioskConfig
-        from touch_ui.device_config import load_device_config
-
-        config = load_device_config(config_path, KioskConfig)
-        boot.configure(config.screen, config.state_dir)
-        from kiosk.app import KioskApp
-        from kiosk.core import KioskCore
-
-        app: Any = KioskApp(config, KioskCore(config))
-    elif kind == "pad":
-        from rating_pad.main import load
-
-        pad_config = load(config_path)
-        boot.configure(pad_config.screen, pad_config.state_dir)
-        from rating_pad.app import PadApp
-        from rating_pad.core import PadCore
-
-        app = PadApp(pad_config, PadCore(pad_config))
-    else:
-        raise SystemExit(f"unknown app {kind!r}")
-    serve_commands(app)
-    app.run()
+    run_app(make_app(sys.argv[1], sys.argv[2]))
 
 
 if __name__ == "__main__":

@@ -11,10 +11,19 @@ import contextlib
 import select
 import socket
 import struct
-import time
 from dataclasses import dataclass, field
 
+from tests.support.waiting import eventually
+
 CONNACK_ACCEPTED = 0
+
+#: How long one look at the socket blocks while a read waits for the broker.
+POLL_S = 0.05
+
+
+class _Closed(Exception):
+    """The broker closed the connection. Not an `OSError` (as `ConnectionError` is), so
+    `eventually` stops at once instead of taking it for "not yet"."""
 
 
 def varint(n: int) -> bytes:
@@ -88,9 +97,10 @@ class RawConnection:
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
 
-    def _fill(self, deadline: float) -> bool:
-        remaining = max(0.0, deadline - time.monotonic())
-        ready, _, _ = select.select([self.sock], [], [], remaining)
+    def _fill(self, wait: float) -> bool:
+        """Add what the broker sent within ``wait`` seconds to the buffer; False if nothing
+        came, `_Closed` if the broker closed the connection."""
+        ready, _, _ = select.select([self.sock], [], [], wait)
         if not ready:
             return False
         try:
@@ -98,20 +108,25 @@ class RawConnection:
         except OSError:
             chunk = b""
         if not chunk:
-            raise ConnectionError("closed by the broker")
+            raise _Closed
         self._buf += chunk
         return True
 
     def read(self, timeout: float = 10.0) -> Packet:
         """The next packet from the broker; `TimeoutError` if none, `ConnectionError` if
         the broker closed the connection."""
-        deadline = time.monotonic() + timeout
-        while True:
-            parsed = self._parse()
-            if parsed is not None:
-                return parsed
-            if not self._fill(deadline):
-                raise TimeoutError("no packet from the broker")
+
+        def next_packet() -> Packet | None:
+            if (packet := self._parse()) is None and self._fill(POLL_S):
+                packet = self._parse()
+            return packet
+
+        try:
+            return eventually(next_packet, "a packet from the broker", timeout, interval=0)
+        except _Closed:
+            raise ConnectionError("closed by the broker") from None
+        except AssertionError:
+            raise TimeoutError("no packet from the broker") from None
 
     def _parse(self) -> Packet | None:
         buf = self._buf
@@ -135,13 +150,19 @@ class RawConnection:
 
     def closed_by_broker(self, timeout: float = 0.0) -> bool:
         """True once the broker has closed the connection (within ``timeout``)."""
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def closed() -> bool:
             try:
-                if not self._fill(deadline):
-                    return False
-            except ConnectionError:
+                while self._fill(0):  # what it sent before closing
+                    pass
+            except _Closed:
                 return True
+            return False
+
+        try:
+            return eventually(closed, "the broker to close the connection", timeout, POLL_S)
+        except AssertionError:
+            return False
 
     def close(self) -> None:
         """Drop the socket without DISCONNECT: for the broker, an abnormal end (Last Will)."""

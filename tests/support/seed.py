@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
+from protocol.numbers import format_number
 from server.config import SiteConfig
 from server.db.database import Database
 from server.db.tables import CounterRow, TicketRow
-from server.queue.numbering import format_number
 from server.timeutil import local_day
 
 

@@ -14,18 +14,18 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from server.broker_config import write_mosquitto
+from server.broker.embedded import EmbeddedBroker
+from server.broker.mosquitto_config import write_mosquitto
+from server.broker.passwords import hash_device_password
 from server.config import SiteConfig
-from server.embedded_broker import EmbeddedBroker
-from server.passwords import hash_device_password
 from tests.support.sites import SERVER_PASSWORD
+from tests.support.waiting import eventually
 
 PG_ADMIN_URL = os.environ.get("MOTCUA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -48,14 +48,13 @@ def free_port() -> int:
 
 
 def wait_port(port: int, timeout: float = 10.0, host: str = "127.0.0.1") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s")
+    """Wait until something accepts connections on ``host:port``."""
+
+    def listening() -> bool:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+
+    eventually(listening, f"something listening on {host}:{port}", timeout)
 
 
 @dataclass
@@ -128,7 +127,7 @@ class MosquittoBroker(Broker):
         )
         try:
             wait_port(self.port)
-        except TimeoutError:
+        except AssertionError:
             self.proc.kill()
             err = self.proc.stderr.read().decode() if self.proc.stderr else ""
             raise RuntimeError(f"mosquitto did not start: {err}\n{self.log()}") from None
@@ -165,7 +164,7 @@ def start_mosquitto(config: SiteConfig, workdir: Path) -> MosquittoBroker:
 
 @dataclass
 class EmbeddedMosquitto(Broker):
-    """The one-box broker as the server starts it (`server.embedded_broker`), with the
+    """The one-box broker as the server starts it (`server.broker.embedded`), with the
     test site's server password."""
 
     config: SiteConfig | None = None

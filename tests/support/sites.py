@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
+from server.broker.passwords import hash_device_password
 from server.config import SiteConfig, parse_site_config
-from server.passwords import hash_device_password
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "site.example.yaml"

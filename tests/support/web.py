@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,15 +19,17 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import Close
 from websockets.sync.client import ClientConnection, connect
 
+from server.app import create_app
+from server.auth.sessions import SESSION_COOKIE, csrf_token
+from server.auth.tokens import issue_token
+from server.auth.users import add_user, user_of
 from server.config import HttpSettings
 from server.db.tables import UserRow
-from server.http.app import create_app
-from server.http.auth import SESSION_COOKIE, csrf_token
 from server.runtime import ServerRuntime
 from server.serve import http_config
-from server.users import User, add_user, issue_token
 from tests.support.http import PASSWORD
 from tests.support.services import free_port
+from tests.support.waiting import eventually
 
 #: username → (role, clerk id): one account of each role, and a second clerk.
 ACCOUNTS: dict[str, tuple[str, str | None]] = {
@@ -54,8 +55,7 @@ class WebServer:
         with self.rt.db.write() as s:
             row = s.scalar(select(UserRow).where(UserRow.username == username))
             assert row is not None
-            user = User(row.id, row.username, row.role, row.clerk_id)  # type: ignore[arg-type]
-            token, _ = issue_token(s, user, ttl)
+            token, _ = issue_token(s, user_of(row), ttl)
         return token
 
     def connect_live(self, session: str | None, channel: str) -> ClientConnection:
@@ -79,16 +79,17 @@ class WebServer:
 def closed_by_server(ws: ClientConnection, within: float) -> Close:
     """Wait (at most ``within`` s) until the server closes ``ws``, reading past what it
     still sends; its close frame."""
-    deadline = time.monotonic() + within
-    while (left := deadline - time.monotonic()) > 0:
+
+    def closed() -> ConnectionClosed | None:
         try:
-            ws.recv(timeout=left)
-        except TimeoutError:
-            break
+            ws.recv(timeout=0.2)  # a message it still sends (a timeout: not yet)
         except ConnectionClosed as e:
-            assert e.rcvd is not None, "closed without a close frame"
-            return e.rcvd
-    raise AssertionError(f"the stream is still open after {within} s")
+            return e
+        return None
+
+    e = eventually(closed, "the server to close the stream", within, interval=0)
+    assert e.rcvd is not None, "closed without a close frame"
+    return e.rcvd
 
 
 def browser_login(web: WebServer, username: str, password: str = PASSWORD) -> httpx.Client:
@@ -125,16 +126,14 @@ def serve_http(rt: ServerRuntime, http: HttpSettings | None = None) -> Iterator[
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while True:
+
+    def answers() -> bool:
         try:
-            if httpx.get(url + "/api/health", timeout=1).status_code in (200, 503):
-                break
+            return httpx.get(url + "/api/health", timeout=1).status_code in (200, 503)
         except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("the web server did not start")
-        time.sleep(0.05)
+            return False
+
+    eventually(answers, "the web server to answer /api/health", 15)
     add_accounts(rt)
     try:
         yield WebServer(rt, url)

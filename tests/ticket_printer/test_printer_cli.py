@@ -7,16 +7,16 @@ import queue
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 from PIL import Image
 from typer.testing import CliRunner
 
+from motcua.commands.printer import app
+from tests.support.waiting import eventually
 from ticket_printer import Printer, PrinterProfile, PrinterStatus, SerialSettings
-from ticket_printer.cli import app
-from ticket_printer.decode import decode_for_profile
 from ticket_printer.encoding import vietnamese_letters
+from ticket_printer.escpos.decoder import decode_for_profile
 from ticket_printer.layout import Ticket
 
 runner = CliRunner()
@@ -117,9 +117,7 @@ def test_define_logo_needs_confirmation_then_the_logo_prints(virtual_printer, tm
     )
     stored = runner.invoke(app, ["define-logo", str(logo), "--yes", *device])
     assert stored.exit_code == 0, stored.output
-    deadline = time.monotonic() + 5
-    while "LG" not in virtual_printer.nv_store and time.monotonic() < deadline:
-        time.sleep(0.02)
+    eventually(lambda: "LG" in virtual_printer.nv_store, "the logo in the printer's memory", 5)
     assert virtual_printer.nv_store["LG"].size == (300, 80)
 
 
@@ -129,15 +127,15 @@ def _lines(stream, sink: queue.Queue) -> None:
 
 
 def _expect(sink: queue.Queue, needle: str, timeout: float = 10) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def next_match() -> str | None:
         try:
             line = sink.get(timeout=0.1)
         except queue.Empty:
-            continue
-        if needle in line:
-            return line
-    raise AssertionError(f"no line containing {needle!r}")
+            return None
+        return line if needle in line else None
+
+    return eventually(next_match, f"a line containing {needle!r}", timeout, interval=0)
 
 
 def test_emulate_command_serves_a_port_and_switches_modes(socat, tmp_path, ticket) -> None:
@@ -146,7 +144,7 @@ def test_emulate_command_serves_a_port_and_switches_modes(socat, tmp_path, ticke
         [
             sys.executable,
             "-m",
-            "ticket_printer.cli",
+            "motcua.commands.printer",
             "emulate",
             "--link-dir",
             str(tmp_path / "port"),
@@ -266,3 +264,11 @@ def test_profile_file_is_used_and_options_override_it(tmp_path) -> None:
     broken.write_text(json.dumps({"mode": "tcvn4"}), encoding="utf-8")
     result = runner.invoke(app, ["test-page", "--profile", str(broken), "--raw", str(capture)])
     assert result.exit_code == 2 and "Cấu hình máy in không hợp lệ" in result.output
+
+
+def test_every_shared_option_fills_a_field_of_the_target() -> None:
+    from dataclasses import fields
+
+    from motcua.commands.printer_options import TARGET_OPTIONS, PrinterTarget
+
+    assert set(TARGET_OPTIONS) == {f.name for f in fields(PrinterTarget)}

@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from ticket_printer import PrinterProfile, PrinterStatus
-from ticket_printer.decode import JobSplitter, decode, decode_for_profile, max_command_size
+from ticket_printer.escpos.decoder import decode, decode_for_profile
+from ticket_printer.escpos.tokens import JobSplitter, max_command_size
 from ticket_printer.raster import BAND_ROWS, gs_v0
 from ticket_printer.render import render_ticket
 from ticket_printer.status import interpret, is_valid_status_byte

@@ -9,13 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ticket_printer import PrinterProfile
-from ticket_printer.decode import Decoder, decode_for_profile, tokens
 from ticket_printer.encoding import (
     Cp1258Encoder,
     Tcvn3Encoder,
     page_decoders,
     vietnamese_letters,
 )
+from ticket_printer.escpos.decoder import Decoder, decode_for_profile
+from ticket_printer.escpos.tokens import tokens
 from ticket_printer.render import render_test_page, render_ticket
 
 LETTERS = vietnamese_letters()

@@ -9,15 +9,9 @@ from PIL import Image
 from pydantic import ValidationError
 
 from ticket_printer import FileSettings, Printer, PrinterProfile
-from ticket_printer.decode import (
-    Cut,
-    NvLogo,
-    QrCode,
-    RasterImage,
-    TextLine,
-    decode_for_profile,
-    tokens,
-)
+from ticket_printer.escpos.decoded import Cut, NvLogo, QrCode, RasterImage, TextLine
+from ticket_printer.escpos.decoder import decode_for_profile
+from ticket_printer.escpos.tokens import tokens
 from ticket_printer.render import render_logo_definition, render_ticket
 
 
@@ -178,7 +172,7 @@ def test_full_raster_ticket_is_one_image_in_bands(ticket) -> None:
 
 
 def test_ticket_is_built_in_memory_and_written_once(tmp_path, ticket) -> None:
-    from ticket_printer.transport import FileTransport
+    from ticket_printer.transports.file import FileTransport
 
     class CountingFile(FileTransport):
         writes = 0

@@ -12,7 +12,7 @@ import time
 import pytest
 from PIL import Image
 
-from tests.support.waiting import until
+from tests.support.waiting import eventually
 from ticket_printer import (
     CoverOpenError,
     PaperOutError,
@@ -70,7 +70,7 @@ def test_paper_out_and_cover_open_raise_within_one_second_then_recover(
         assert time.monotonic() - started < 1.0
         assert caught.value.status is status
         assert printer.check_status() is status
-        time.sleep(0.3)
+        time.sleep(0.3)  # not a wait: time for a ticket sent by mistake to arrive
         assert virtual_printer.tickets == []  # nothing was sent
         virtual_printer.set_mode("ok")
         printer.print_ticket(ticket)
@@ -142,7 +142,7 @@ def test_printer_that_disappears_raises_gone_and_prints_again_when_back(
     virtual_printer.reconnect()
     # The kiosk polls the status: the printer reads OK again once socat relays (a fresh
     # pty pair can miss the first 0.5 s status answer on a busy machine).
-    until(lambda: printer.check_status() is PrinterStatus.OK, "printer OK after replugging")
+    eventually(lambda: printer.check_status() is PrinterStatus.OK, "printer OK after replugging")
     printer.print_ticket(ticket)
     assert len(virtual_printer.wait_for_tickets(2)) == 2
     # Unplugged and plugged back between two tickets: the very next ticket prints.

@@ -21,13 +21,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.web.announce import (
+from server.voice.announcer import Announcer
+from server.voice.pcm import RATE
+from server.voice.words import (
     LETTER_NAMES,
     OPENING,
-    RATE,
     TO_DESK,
     VOCABULARY,
-    Announcer,
     call_text,
     call_words,
     letter_name,
@@ -165,7 +165,7 @@ def test_chime() -> None:
 def test_no_espeak_and_empty_cache_gives_the_chime_alone(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="server.web.announce")
+    caplog.set_level(logging.DEBUG, logger="server.voice")
     a = Announcer(tmp_path / "cache", espeak=str(tmp_path / "no-espeak-ng"))
     assert a.call_wav("A023", 3) == a.chime_wav()  # before warm-up
     assert a.warm_up() is False

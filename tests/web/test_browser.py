@@ -18,12 +18,15 @@ from sqlalchemy import select
 
 from protocol.link import MqttLink
 from protocol.messages import DeviceHealth, PrinterState
+from server.app import create_app
 from server.db.tables import LetterRow, TicketRow
-from server.http.app import create_app
+from server.readmodels.desk_state import desk_state
+from server.readmodels.queue_state import queue_state
 from server.runtime import ServerRuntime
 from tests.support.devices import device_link, now, rating, request_ticket, started
 from tests.support.http import PASSWORD, act, login
 from tests.support.services import Broker
+from tests.support.waiting import eventually
 from tests.support.web import WebServer
 
 pytestmark = pytest.mark.slow
@@ -59,15 +62,6 @@ def open_board(browser: Any, web: WebServer) -> tuple[Any, list[str]]:
     assert page.url == web.url + "/board", "the token leaves the address bar"
     page.wait_for_function("window.motcuaBoard !== undefined")
     return page, audio
-
-
-def wait_until(check: Any, timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -116,7 +110,7 @@ def test_clerk_calls_next_and_the_board_shows_and_announces_it(
     assert shown_after < 1.0
     assert board.inner_text(".tile[data-desk=q1] .tile-number") == first
     assert "Quầy 1" in board.inner_text(".now-line")
-    assert wait_until(lambda: f"call/{first}/q1.wav" in audio, 1.0), audio
+    eventually(lambda: f"call/{first}/q1.wav" in audio, f"call/{first}/q1.wav requested", 1.0)
     console.wait_for_function(f"document.querySelector('#ticket-number').textContent === '{first}'")
     assert second in console.inner_text("#queues")
     shot(board, shots, "board.png")
@@ -132,7 +126,7 @@ def test_every_console_action_has_a_key(browser: Any, web: WebServer, kiosk: Mqt
 
     def state() -> Any:
         with rt.db.read() as s:
-            return rt.engine.desk_state(s, "q1")
+            return desk_state(rt.engine, s, "q1")
 
     keys = {
         "o": "open",
@@ -150,7 +144,7 @@ def test_every_console_action_has_a_key(browser: Any, web: WebServer, kiosk: Mqt
         action = keys.get(key) or ("resume" if state().paused else "pause")
         page.wait_for_selector(f"[data-action={action}]:not([disabled])")  # as the clerk sees it
         page.keyboard.press(key)
-        assert wait_until(lambda: check(state()), 5), (key, state())
+        eventually(lambda: check(state()), f"the effect of key {key!r}", 5)
 
     press("o", lambda d: d.open)
     press("n", lambda d: d.serving and d.serving.number == a)
@@ -163,19 +157,19 @@ def test_every_console_action_has_a_key(browser: Any, web: WebServer, kiosk: Mqt
     page.keyboard.press("g")  # call a specific number (typed in lower case)
     page.fill("#dlg-number input[name=number]", c.lower())
     page.keyboard.press("Enter")
-    assert wait_until(lambda: state().serving and state().serving.number == c)
+    eventually(lambda: state().serving and state().serving.number == c, f"{c} called", 5)
     page.wait_for_selector("[data-action=transfer]:not([disabled])")
     page.keyboard.press("t")  # transfer to another service
     page.select_option("#dlg-transfer select", "ldtbxh")
     page.click("#dlg-transfer button[value=ok]")
-    assert wait_until(lambda: state().serving is None)
+    eventually(lambda: state().serving is None, "the ticket transferred", 5)
     with rt.db.read() as s:
-        assert rt.engine.queue_state(s, "ldtbxh").waiting == 1
+        assert queue_state(rt.engine, s, "ldtbxh").waiting == 1
     page.wait_for_selector("[data-action=pause]:not([disabled])")
     page.keyboard.press("p")  # pause with a reason
     page.fill("#dlg-pause input[name=reason]", "Họp giao ban")
     page.keyboard.press("Enter")
-    assert wait_until(lambda: state().paused and state().pause_reason == "Họp giao ban")
+    eventually(lambda: state().paused and state().pause_reason == "Họp giao ban", "paused", 5)
     page.wait_for_function("document.querySelector('#desk-status').textContent.includes('Họp')")
     press("p", lambda d: not d.paused)  # resume
     press("q", lambda d: not d.open)  # close

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from protocol.link import MqttLink
-from server.http.app import create_app
-from server.http.auth import SESSION_COOKIE
+from server.app import create_app
+from server.auth.sessions import SESSION_COOKIE
 from server.runtime import ServerRuntime
 from tests.support.devices import device_link, request_ticket, started
 from tests.support.http import act, login
@@ -53,9 +53,9 @@ def test_a_board_reconnecting_with_since_gets_every_call_after_it_in_order(
     act(api, clerk, "q1", "open")
     act(api, other, "q3", "open")
     act(api, clerk, "q1", "call-next")
-    time.sleep(0.01)
+    time.sleep(0.01)  # not a wait: each call gets a later time than the one before
     act(api, other, "q3", "call-next")
-    time.sleep(0.01)
+    time.sleep(0.01)  # not a wait: `middle` is after both calls
     middle = datetime.now(UTC)
     act(api, clerk, "q1", "recall")  # a recall is a new call
     _session(api, web.rt, "giamsat", "supervisor", None)

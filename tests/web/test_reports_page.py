@@ -1,4 +1,4 @@
-"""The report page `/reports` in Chromium (issue 12): a supervisor looks at a quarter,
+"""The report page `/reports` in Chromium: a supervisor looks at a quarter,
 changes the period and the filters, the headline figures follow the API's; the charts
 are drawn (Chart.js from this server, under the strict CSP); the exports download; a
 clerk sees only their own figures; the page fits a 1366×768 office monitor and a

@@ -15,9 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from server.app import create_app
+from server.auth.sessions import SESSION_COOKIE
 from server.config import HttpSettings
-from server.http.app import create_app
-from server.http.auth import SESSION_COOKIE
+from server.readmodels.desk_state import desk_state
 from server.runtime import ServerRuntime
 from tests.support.http import PASSWORD
 from tests.support.web import WebServer, browser_login, closed_by_server, csrf_of, serve_http
@@ -96,7 +97,7 @@ def test_actions_are_refused_to_the_roles_that_may_not_take_them(
     assert lan.get(f"/api/sites/{SITE}/devices").status_code == 403
     assert lan.get(f"/api/sites/{SITE}/desks/stats").status_code == 403
     with web.rt.db.read() as s:
-        d = web.rt.engine.desk_state(s, "q1")
+        d = desk_state(web.rt.engine, s, "q1")
     assert d.open and d.clerk is not None and d.clerk.id == "c01", "nothing changed"
 
 
@@ -109,7 +110,7 @@ def test_a_state_change_without_the_csrf_token_is_refused(
         assert r.status_code == 403, csrf
         assert r.json()["detail"]["code"] == "csrf"
     with web.rt.db.read() as s:
-        assert not web.rt.engine.desk_state(s, "q1").open, "the desk stayed closed"
+        assert not desk_state(web.rt.engine, s, "q1").open, "the desk stayed closed"
     assert action(lan, "q1", "open", csrf_of(lan)).status_code == 200
     # log-out is a form: without its token it is refused and the session lives on
     assert lan.post("/logout", data={}).status_code == 403

@@ -1,4 +1,4 @@
-"""A page's live stream ends with its session (issue 11): after the log-out form, an API
+"""A page's live stream ends with its session: after the log-out form, an API
 log-out (bearer or cookie), ``motcua user revoke`` run by another process, or expiry,
 the server closes ``/ws/live`` with 4401 — and the API log-out ends a cookie session."""
 
@@ -16,7 +16,7 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection
 
-from server.http.auth import SESSION_COOKIE
+from server.auth.sessions import SESSION_COOKIE
 from server.web.live import SESSION_ENDED
 from tests.support.http import PASSWORD
 from tests.support.sites import write_site

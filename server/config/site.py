@@ -1,0 +1,210 @@
+"""`SiteConfig`: the whole site YAML, its checks across sections (unique codes, known
+desks and services, one pad per desk, the reserve zone) and the lookups the rest of the
+server uses (``desk_by_id``, ``tz``, ``target_for`` …).
+
+The sections themselves are in the sibling modules; this one puts them together.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from functools import cached_property
+from typing import Any, Self
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, model_validator
+
+from protocol.topics import Topics
+from server.config.base import FrozenModel
+from server.config.devices import Device
+from server.config.hosting import ServerSettings
+from server.config.letters import LetterSettings
+from server.config.office import (
+    CallingPolicy,
+    Clerk,
+    Desk,
+    OfflineSettings,
+    Priority,
+    Service,
+    SiteInfo,
+)
+from server.config.rating import RatingSettings
+
+
+class SiteConfig(FrozenModel):
+    site: SiteInfo
+    server: ServerSettings = ServerSettings()
+    services: list[Service] = Field(min_length=1)
+    desks: list[Desk] = Field(min_length=1)
+    clerks: list[Clerk] = Field(default_factory=list)
+    devices: list[Device] = Field(default_factory=list)
+    priorities: list[Priority] = Field(default_factory=list)
+    calling: CallingPolicy = CallingPolicy()
+    rating: RatingSettings = RatingSettings()
+    offline: OfflineSettings = OfflineSettings()
+    letters: LetterSettings = LetterSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_targets(cls, data: Any) -> Any:
+        """``targets`` at the top level (older site files) means ``rating.targets``."""
+        if isinstance(data, dict) and "targets" in data:
+            data = dict(data)
+            rating = dict(data.get("rating") or {})
+            if "targets" in rating:
+                raise ValueError("give the targets once, under rating.targets")
+            rating["targets"] = data.pop("targets")
+            data["rating"] = rating
+        return data
+
+    @property
+    def targets(self) -> dict[int, float]:
+        return self.rating.targets
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Self:
+        problems = [
+            *_duplicates("services.code", [s.code for s in self.services]),
+            *_duplicates("services.prefix", [s.prefix for s in self.services]),
+            *_duplicates("desks.id", [d.id for d in self.desks]),
+            *_duplicates("desks.number", [str(d.number) for d in self.desks]),
+            *_duplicates("clerks.id", [c.id for c in self.clerks]),
+            *_duplicates("devices.id", [d.id for d in self.devices]),
+            *_duplicates("priorities.code", [p.code for p in self.priorities]),
+            *_unknown_services(self),
+            *_device_problems(self),
+            *_reserve_zone_problems(self),
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # ------------------------------------------------------------------ lookups
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.site.timezone)
+
+    @cached_property
+    def topics(self) -> Topics:
+        return Topics(self.site.code, self.server.broker.prefix)
+
+    @cached_property
+    def service_by_code(self) -> dict[str, Service]:
+        return {s.code: s for s in self.services}
+
+    @cached_property
+    def desk_by_id(self) -> dict[str, Desk]:
+        return {d.id: d for d in self.desks}
+
+    @cached_property
+    def clerk_by_id(self) -> dict[str, Clerk]:
+        return {c.id: c for c in self.clerks}
+
+    @cached_property
+    def device_by_id(self) -> dict[str, Device]:
+        return {d.id: d for d in self.devices}
+
+    @cached_property
+    def priority_codes(self) -> frozenset[str]:
+        return frozenset(p.code for p in self.priorities)
+
+    @cached_property
+    def pad_of_desk(self) -> dict[str, str]:
+        return {d.desk: d.id for d in self.devices if d.kind == "pad" and d.desk}
+
+    @cached_property
+    def kiosk_ids(self) -> list[str]:
+        """The kiosks, in configuration order."""
+        return [d.id for d in self.devices if d.kind == "kiosk"]
+
+    @cached_property
+    def reserve_zone(self) -> tuple[int, int]:
+        """``(first, last)`` of the reserve numbers (offline kiosks), per service and day;
+        empty (``last < first``) without kiosks. Online numbering skips it."""
+        first = self.offline.reserve_first
+        return first, first + self.offline.block_size * len(self.kiosk_ids) - 1
+
+    def desks_serving(self, service: str) -> list[Desk]:
+        return [d for d in self.desks if service in d.services]
+
+    def target_for(self, day: date) -> float | None:
+        """The satisfaction target of ``day``'s year: as listed, else ``target_default``
+        (or the last listed year's) after the plan; None before it."""
+        targets = self.rating.targets
+        if day.year in targets:
+            return targets[day.year]
+        if targets and day.year < min(targets):
+            return None
+        if self.rating.target_default is not None:
+            return self.rating.target_default
+        return targets[max(targets)] if targets else None
+
+    def database_url(self) -> str:
+        return os.environ.get("MOTCUA_DATABASE_URL") or self.server.database_url
+
+    def server_password(self) -> SecretStr | None:
+        value = os.environ.get(self.server.broker.password_env)
+        return SecretStr(value) if value else None
+
+
+# ---------------------------------------------------------------------- cross-checks
+
+
+def _duplicates(kind: str, values: list[str]) -> list[str]:
+    """One problem per value seen before in ``values`` (``kind``: the field's path)."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for v in values:
+        if v in seen:
+            problems.append(f"{kind}: {v!r} appears twice")
+        seen.add(v)
+    return problems
+
+
+def _unknown_services(config: SiteConfig) -> list[str]:
+    """A desk that serves a service the site does not have."""
+    codes = {s.code for s in config.services}
+    return [
+        f"desks.{i}.services.{j}: unknown service {svc!r} (known: {', '.join(sorted(codes))})"
+        for i, desk in enumerate(config.desks)
+        for j, svc in enumerate(desk.services)
+        if svc not in codes
+    ]
+
+
+def _device_problems(config: SiteConfig) -> list[str]:
+    """A device named like the server's broker account; a pad bound to an unknown desk or
+    to a desk that already has one."""
+    problems: list[str] = []
+    desk_ids = {d.id for d in config.desks}
+    pads: dict[str, str] = {}
+    for i, dev in enumerate(config.devices):
+        if dev.id == config.server.broker.username:
+            problems.append(f"devices.{i}.id: {dev.id!r} is the server's broker username")
+        if dev.kind != "pad" or not dev.desk:
+            continue
+        if dev.desk not in desk_ids:
+            problems.append(f"devices.{i}.desk: unknown desk {dev.desk!r}")
+        elif dev.desk in pads:
+            problems.append(
+                f"devices.{i}.desk: desk {dev.desk!r} already has pad {pads[dev.desk]!r}"
+            )
+        else:
+            pads[dev.desk] = dev.id
+    return problems
+
+
+def _reserve_zone_problems(config: SiteConfig) -> list[str]:
+    """The offline kiosks' reserve numbers must fit in four digits."""
+    offline = config.offline
+    kiosks = sum(1 for d in config.devices if d.kind == "kiosk")
+    zone_end = offline.reserve_first + offline.block_size * kiosks - 1
+    if zone_end <= 9999:
+        return []
+    return [
+        f"offline: the reserve zone {offline.reserve_first}…{zone_end} "
+        f"({kiosks} kiosks × block_size {offline.block_size}) goes past 9999; "
+        "lower offline.reserve_first or offline.block_size"
+    ]
