@@ -142,7 +142,9 @@ def site_server(site: SiteConfig, mosquitto: Broker, tmp_path: Path) -> Iterator
 # × {Mosquitto, the embedded one-box broker}, runs for every such test with ``--matrix``
 # (CI sets it: ``CI=true``), and always for tests marked ``@pytest.mark.matrix`` — the
 # ones whose subject is the database dialect or the broker (locks, migrations, ACLs).
-# A test that parametrizes ``db_url``/``broker`` itself keeps its own parameters.
+# A test that parametrizes ``db_url``/``broker`` itself keeps its own parameters; one
+# marked ``standalone_broker`` (it needs the test-tool account only the stand-alone
+# Mosquitto of the tests has) gets the database matrix only.
 
 DB_PARAMS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 BROKER_PARAMS = ["mosquitto", "embedded"]
@@ -169,7 +171,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             marker.args[0].split(",") if isinstance(marker.args[0], str) else marker.args[0]
         )
     }
-    for name, params in (("db_url", DB_PARAMS), ("broker", BROKER_PARAMS)):
+    standalone = metafunc.definition.get_closest_marker("standalone_broker")
+    brokers = ["mosquitto"] if standalone else BROKER_PARAMS
+    for name, params in (("db_url", DB_PARAMS), ("broker", brokers)):
         if (
             everything
             and name in metafunc.fixturenames

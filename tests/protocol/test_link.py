@@ -46,6 +46,10 @@ from tests.support.services import Broker, free_port
 from tests.support.sites import device_password
 from tests.support.waiting import eventually
 
+# The server side of these tests is a raw client on the test-tool account, which only the
+# stand-alone test Mosquitto has: the link is tested against one broker kind.
+pytestmark = pytest.mark.standalone_broker
+
 
 def now() -> datetime:
     return datetime.now(UTC)
