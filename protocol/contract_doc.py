@@ -33,6 +33,7 @@ from protocol.contract_models import model_sections
 from protocol.decoding import MAX_INT_DIGITS, MAX_PACKET_BYTES, MAX_PAYLOAD_BYTES
 from protocol.messages import YEARS, PrinterState
 from protocol.numbers import MAX_SEQ, MIN_DIGITS, NUMBER_PATTERN, PREFIX_PATTERN
+from protocol.refusals import REFUSALS, Reason, wording_key
 from protocol.text import IDENTIFIER_PATTERN, SERVICE_CODE_PATTERN
 from protocol.topics import DEFAULT_PREFIX, SPECS, Grant, Party, Scope
 
@@ -182,12 +183,26 @@ def limits() -> str:
     )
 
 
+def refusals_table() -> str:
+    """Every refusal code with the sentence a device may show (``{…}`` is filled in)."""
+    rows = ["| code | Vietnamese | English |", "|---|---|---|"]
+    for code in Reason:
+        text = REFUSALS[wording_key(code)]
+        rows.append(f"| `{code.value}` | {_cell(text.vi)} | {_cell(text.en)} |")
+    return "\n".join(rows)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
     "topics": topics_table,
     "access": access_table,
     "limits": limits,
     "payloads": model_sections,
     "vocabulary": vocabulary,
+    "refusals": refusals_table,
 }
 
 
