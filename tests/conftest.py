@@ -20,6 +20,7 @@ from tests.support.display import Display, start_xvfb
 from tests.support.services import (
     Broker,
     create_pg_database,
+    in_ci,
     sqlite_url,
     start_broker,
     start_mosquitto,
@@ -159,7 +160,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def full_matrix(config: pytest.Config) -> bool:
-    return bool(config.getoption("--matrix")) or os.environ.get("CI", "").lower() == "true"
+    return bool(config.getoption("--matrix")) or in_ci()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

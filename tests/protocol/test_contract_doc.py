@@ -16,13 +16,12 @@ from protocol.topics import SPECS
 def test_docs_mqtt_md_generated_parts_are_current() -> None:
     current = DOC.read_text(encoding="utf-8")
     wanted = render(current)
-    if wanted != current:
-        diff = "\n".join(
-            difflib.unified_diff(
-                current.splitlines(), wanted.splitlines(), "docs/mqtt.md", "generated", n=1
-            )
+    diff = "\n".join(
+        difflib.unified_diff(
+            current.splitlines(), wanted.splitlines(), "docs/mqtt.md", "generated", n=1
         )
-        pytest.fail(f"docs/mqtt.md is out of date: run `{REGENERATE}`\n{diff[:4000]}")
+    )
+    assert wanted == current, f"docs/mqtt.md is out of date: run `{REGENERATE}`\n{diff[:4000]}"
 
 
 def test_the_check_command_agrees() -> None:
