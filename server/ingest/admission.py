@@ -110,13 +110,8 @@ class Admission:
         """The payload's ``device_id`` must be the id in the topic; with ``kind``, the
         topic's id must also be a configured device of that kind (checked first)."""
         if kind is not None:
-            dev = self.config.device_by_id.get(topic_id)
-            if dev is None:
-                raise Refused(
-                    Reason.UNKNOWN_DEVICE,
-                    f"no device {topic_id!r} in the site configuration",
-                    variant="mqtt",
-                )
+            self.check_known(topic_id)
+            dev = self.config.device_by_id[topic_id]
             if dev.kind != kind:
                 raise Refused(
                     Reason.WRONG_DEVICE_KIND, f"{topic_id!r} is a {dev.kind}, not a {kind}"
