@@ -52,3 +52,12 @@ class DeskEventKind(StrEnum):
     CLOSE = "close"
     PAUSE = "pause"
     RESUME = "resume"
+
+
+class RatingSource(StrEnum):
+    """Where a citizen gave a rating (``ratings.source``): the pad at the desk, "rate a
+    visit" at a kiosk, or their own phone (the QR code on the ticket)."""
+
+    PAD = "pad"
+    KIOSK = "kiosk"
+    PHONE = "phone"

@@ -172,10 +172,14 @@ class RatingRow(Base):
     praised: Mapped[list[str]] = mapped_column(JSON)
     reasons: Mapped[list[str]] = mapped_column(JSON)
     partial: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: `protocol.codes.RatingSource`: pad, kiosk or phone.
     source: Mapped[str] = mapped_column(String(8))
+    #: The device that sent it; for a phone, ``phone`` (no citizen data is kept).
     device_id: Mapped[str] = mapped_column(String(32))
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: The citizen's optional words (the phone's form; at most 500 characters, NFC).
+    comment: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (Index("ix_ratings_site_day_desk", "site", "day", "desk_id"),)
 
@@ -204,6 +208,31 @@ class LetterRow(Base):
     created_by: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_letters_site_day", "site", "day"),)
+
+
+class SuggestionRow(Base):
+    """A note in the suggestion box (hòm thư góp ý, ``/gop-y``). Anonymous unless the
+    citizen chose to give a contact. A supervisor marks it handled once, with a note."""
+
+    __tablename__ = "suggestions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    site: Mapped[str] = mapped_column(String(32))
+    #: Local (site time zone) day it was received.
+    day: Mapped[date] = mapped_column(Date)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    text: Mapped[str] = mapped_column(String(2000))
+    service: Mapped[str | None] = mapped_column(String(16))
+    #: Only when the citizen typed one (a phone number or an e-mail address).
+    contact: Mapped[str | None] = mapped_column(String(200))
+    handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    handled_by: Mapped[str | None] = mapped_column(String(64))
+    handled_note: Mapped[str | None] = mapped_column(String(1000))
+
+    __table_args__ = (
+        Index("ix_suggestions_site_day", "site", "day"),
+        Index("ix_suggestions_open", "site", "handled_at", "received_at"),
+    )
 
 
 class ReportDayRow(Base):

@@ -19,7 +19,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from protocol.codes import TicketState
+from protocol.codes import RatingSource, TicketState
 from protocol.errors import MotcuaError
 from protocol.messages import DeskRating, VisitRating
 from protocol.refusals import Reason
@@ -49,9 +49,20 @@ class RatingRefused(MotcuaError):
 @dataclass(frozen=True)
 class RatingIn:
     rating: Rating
-    #: The pad's desk, or ``None`` for "rate a visit" at a kiosk (desk from the ticket).
+    #: The pad's desk, or ``None`` for "rate a visit" at a kiosk or on a phone (desk
+    #: from the ticket).
     desk_id: str | None
     received_at: datetime
+    #: Where it was given; by default a pad (with a desk) or a kiosk (without).
+    source: RatingSource | None = None
+    #: The citizen's own words (phone only; bounded and NFC by the caller's model).
+    comment: str | None = None
+
+    @property
+    def origin(self) -> RatingSource:
+        if self.source is not None:
+            return self.source
+        return RatingSource.PAD if self.desk_id is not None else RatingSource.KIOSK
 
 
 def find_ticket(s: Session, config: SiteConfig, rating: Rating) -> TicketRow:
@@ -126,7 +137,8 @@ def _row_values(item: RatingIn, t: Any) -> dict[str, Any]:
         "praised": list(r.praised),
         "reasons": list(r.reasons),
         "partial": r.partial,
-        "source": "pad" if item.desk_id is not None else "kiosk",
+        "source": item.origin.value,
+        "comment": item.comment,
         "device_id": r.device_id,
         "sent_at": r.sent_at,
         "received_at": item.received_at,
