@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from server.app import create_app
 from server.config import HttpSettings, SiteConfig
 from server.files import private_dir, restrict_sqlite
+from server.public_url import with_public_url
 from server.runtime import ServerRuntime, StartupError
 
 log = logging.getLogger(__name__)
@@ -55,9 +56,11 @@ def serve(
 ) -> None:
     """Run until interrupted. ``on_ready(rt)`` runs once the server is up (the demo
     starts its devices there) and returns what to run before the server stops."""
-    rt = ServerRuntime(config, database_url=database_url, broker_port=broker_port)
     http = config.server.http
     port = http_port or http.port
+    # Kiosks print the phones' address in every ticket's QR code: never an empty one.
+    config = with_public_url(config, port)
+    rt = ServerRuntime(config, database_url=database_url, broker_port=broker_port)
     if not port_free(http.host, port):
         print(
             f"cổng HTTP {port} đang bận / HTTP port {port} is in use on {http.host}",
@@ -78,6 +81,9 @@ def serve(
     shown = "127.0.0.1" if http.host in ("0.0.0.0", "::") else http.host
     print(banner or f"motcua: {config.site.name}", flush=True)
     print(f"  HTTP:  http://{shown}:{port}/   (API: http://{shown}:{port}/docs)", flush=True)
+    print(
+        f"  Phones (QR): {config.site.public_url}/t/…   {config.site.public_url}/gop-y", flush=True
+    )
     broker = config.server.broker
     where = (
         f"{broker.bind}:{rt.port} (embedded: Mosquitto started by the server)"

@@ -52,3 +52,38 @@ class LoginLimiter:
     def succeeded(self, username: str, address: str) -> None:
         with self._lock:
             self._fails.pop((username, address), None)
+
+
+class Throttle:
+    """At most ``limit`` actions per key within ``window_s`` (a sliding window): what the
+    citizens' public forms (a phone's rating, the suggestion box) allow per client
+    address and per ticket. In memory, per server process, like `LoginLimiter`."""
+
+    def __init__(self, limit: int, window_s: float) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def take(self, *keys: str) -> int:
+        """Count one action under every key, or none if any key is at its limit: then
+        the seconds until it may be tried again (0: it was counted, go ahead)."""
+        now = time.monotonic()
+        with self._lock:
+            if len(self._hits) > 50_000:  # forget idle keys (bounded memory)
+                for k in [
+                    k for k, q in self._hits.items() if not q or q[-1] <= now - self.window_s
+                ]:
+                    del self._hits[k]
+            waits = []
+            for key in keys:
+                q = self._hits[key]
+                while q and q[0] <= now - self.window_s:
+                    q.popleft()
+                if len(q) >= self.limit:
+                    waits.append(q[0] + self.window_s - now)
+            if waits:
+                return max(1, round(max(waits)))
+            for key in keys:
+                self._hits[key].append(now)
+            return 0
