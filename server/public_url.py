@@ -33,7 +33,7 @@ def lan_address() -> str:
 
 def public_base(config: SiteConfig, port: int | None = None) -> str:
     """The base URL for phones, without a trailing slash."""
-    configured = config.site.public_url.strip().rstrip("/")
+    configured: str = config.site.public_url.strip().rstrip("/")
     if configured:
         return configured
     http = config.server.http
