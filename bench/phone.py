@@ -163,7 +163,9 @@ async def run(url: str, ticket_ids: list[str], board_cookie: str, calls: int, pi
         cpu0, wall0 = cpu_seconds(pid), time.time()
         for i in range(calls):
             desk = DESKS[i % len(DESKS)]
-            waiting = [p for p in phones if p.state == "waiting" and p.ahead is not None]
+            before = {p.ticket_id: p.ahead for p in phones if p.state == "waiting" and p.ahead}
+            if i == 0:
+                print(f"{len(before)} phones waiting with someone ahead before the first call")
             t0 = time.time()
             r = await api.post(f"/api/sites/gialoc/desks/{desk}/call-next", headers=heads[desk])
             http_ms.append((time.time() - t0) * 1000)
@@ -176,10 +178,10 @@ async def run(url: str, ticket_ids: list[str], board_cookie: str, calls: int, pi
             assert called.called_at is not None
             banner_ms.append((called.called_at - t0) * 1000)
             board_ms.append((board_calls[called.ticket_id] - t0) * 1000)
-            others = [p for p in waiting if p is not called and p.ahead]
-            want = {p.ticket_id: (p.ahead or 0) - 1 for p in others}
+            # FIFO: everyone who waited behind the called ticket moves up by one
+            want = {t: a - 1 for t, a in before.items() if t != called.ticket_id and a is not None}
             ok = await wait_until(lambda w=want: all(by_id[t].ahead == a for t, a in w.items()), 30)
-            if ok and others:
+            if ok and want:
                 fanout_ms.append((max(by_id[t].ahead_at[a] for t, a in want.items()) - t0) * 1000)
             done = await api.post(f"/api/sites/gialoc/desks/{desk}/done", headers=heads[desk])
             assert done.status_code == 200, done.text

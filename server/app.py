@@ -24,12 +24,15 @@ from server.health import health_report
 from server.http.app import mount_api
 from server.http.deps import ApiContext
 from server.runtime import ServerRuntime
+from server.services.phone import PhoneService
+from server.services.suggestions import SuggestionService
 from server.voice.announcer import Announcer
 from server.web.app import mount_pages
 from server.web.cookies import session_user
 from server.web.deps import WebContext
 from server.web.guards import HOME
 from server.web.live import LiveHub
+from server.web.ticket_live import TicketHub
 
 
 def create_app(runtime: ServerRuntime) -> FastAPI:
@@ -43,10 +46,16 @@ def create_app(runtime: ServerRuntime) -> FastAPI:
     limiter = LoginLimiter()
     runtime.publisher.listeners.append(hub.on_publish)
     runtime.link_listeners.append(hub.on_link_change)
+    phone_hub = TicketHub(cfg, runtime.db)
+    phone = PhoneService(cfg, runtime.db, runtime.publisher, runtime.ratings)
+    runtime.publisher.listeners.append(phone_hub.on_publish)
+    suggestions = SuggestionService(cfg, runtime.db)
+    suggestions.listeners.append(hub.on_suggestion)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        await phone_hub.start()
         # The voice clips are made once (espeak-ng) and kept on disk; until they are,
         # a call is announced with the clips made so far, or the chime alone.
         threading.Thread(target=announcer.warm_up, name="voice-warm-up", daemon=True).start()
@@ -55,6 +64,9 @@ def create_app(runtime: ServerRuntime) -> FastAPI:
             runtime.publisher.listeners.remove(hub.on_publish)
         if hub.on_link_change in runtime.link_listeners:
             runtime.link_listeners.remove(hub.on_link_change)
+        if phone_hub.on_publish in runtime.publisher.listeners:
+            runtime.publisher.listeners.remove(phone_hub.on_publish)
+        await phone_hub.stop()
         await hub.stop()
 
     app = FastAPI(
@@ -78,6 +90,7 @@ def create_app(runtime: ServerRuntime) -> FastAPI:
             health=health,
             presence_known=runtime.presence_known,
             sessions_changed=hub.sessions_changed,
+            suggestions=suggestions,
         ),
     )
     mount_pages(
@@ -89,6 +102,9 @@ def create_app(runtime: ServerRuntime) -> FastAPI:
             login_limiter=limiter,
             announcer=announcer,
             live=hub,
+            phone_hub=phone_hub,
+            phone=phone,
+            suggestions=suggestions,
         ),
     )
 

@@ -109,8 +109,9 @@ def report(
     by: Annotated[
         str,
         typer.Option(
-            help="Chia theo (tệp CSV) / breakdown of the CSV: clerk|desk|service|day|week|month "
-            "(xlsx và PDF có đủ mọi cách chia / xlsx and PDF hold them all)"
+            help="Chia theo (tệp CSV) / breakdown of the CSV: clerk|desk|service|day|week|month, "
+            "hoặc citizens: ý kiến và góp ý của công dân / or citizens: comments and "
+            "suggestions (xlsx và PDF có đủ / xlsx and PDF hold them all)"
         ),
     ] = "clerk",
     fmt: Annotated[
@@ -146,7 +147,8 @@ def report(
     """
     from server.config import ConfigError, load_site_config
     from server.reports.figures import ReportError
-    from server.reports.model import BY_VALUES, Filters
+    from server.reports.files import CSV_VIEWS
+    from server.reports.model import Filters
     from server.reports.period import PeriodError, parse_period
 
     try:
@@ -156,8 +158,8 @@ def report(
     if site is not None and site != cfg.site.code:
         _refuse(_SAYS.both("site", site=site, config=config, code=cfg.site.code))
     chosen = _format_of(fmt, out)
-    if by not in BY_VALUES:
-        _refuse(_SAYS.both("by", by=by, allowed=", ".join(BY_VALUES)))
+    if by not in CSV_VIEWS:
+        _refuse(_SAYS.both("by", by=by, allowed=", ".join(CSV_VIEWS)))
     if lang not in ("vi", "en"):
         _refuse(_SAYS.both("lang", lang=lang))
     if source is not None and source not in ("pad", "kiosk", "phone"):
@@ -186,6 +188,14 @@ def report(
         f"(mục tiêu / target {target}), {f.ratings} phiếu / ratings, {f.served} lượt phục vụ "
         "/ served"
     )
+    said = made.citizens
+    counts = said.suggestions
+    suggestions = (
+        ""
+        if counts is None
+        else f"; góp ý / suggestions {counts.received} (chưa xử lý / open {counts.open})"
+    )
+    typer.echo(f"Ý kiến / comments {said.comments_total}{suggestions}")
 
 
 def _build(

@@ -8,7 +8,17 @@ from fastapi.responses import HTMLResponse
 
 from server.http import docs_page, errors
 from server.http.deps import ApiContext
-from server.http.routes import auth, desks, devices, health, letters, queues, rejected, reports
+from server.http.routes import (
+    auth,
+    desks,
+    devices,
+    health,
+    letters,
+    queues,
+    rejected,
+    reports,
+    suggestions,
+)
 
 ROUTERS = (
     health.router,
@@ -19,6 +29,7 @@ ROUTERS = (
     rejected.router,
     letters.router,
     reports.router,
+    suggestions.router,
 )
 
 

@@ -30,6 +30,7 @@ from server.http.errors import ApiRefusal
 from server.queue.engine import QueueEngine
 from server.reports.rollup import Rollups
 from server.services.desks import DeskService
+from server.services.suggestions import SuggestionService
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class ApiContext:
     presence_known: Callable[[], bool]
     #: A session ended in this process (log-out): the live pages check theirs now.
     sessions_changed: Callable[[], None]
+    #: The suggestion box: supervisors mark suggestions handled.
+    suggestions: SuggestionService
 
 
 def api_context(conn: HTTPConnection) -> ApiContext:

@@ -1,5 +1,6 @@
-"""The latest ratings as the dashboard shows them: level, praise and complaints, with
-the ticket number, desk and clerk they belong to.
+"""The latest ratings as the dashboard shows them: level, praise and complaints, where
+it was given (pad, kiosk, phone) and a phone rating's comment, with the ticket number,
+desk and clerk they belong to.
 
 Shared by the dashboard's first snapshot and the live push of new ratings, so both say
 the same thing.
@@ -33,7 +34,9 @@ class RatingView(BaseModel):
     praised: list[str]
     reasons: list[str]
     partial: bool
+    #: Where it was given: pad, kiosk or phone; and a phone rating's optional comment.
     source: str
+    comment: str | None = None
     received_at: datetime
 
 
@@ -76,6 +79,7 @@ def rating_views(
                 reasons=list(r.reasons or []),
                 partial=r.partial,
                 source=r.source,
+                comment=r.comment,
                 received_at=r.received_at,
             )
         )

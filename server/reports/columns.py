@@ -134,6 +134,25 @@ FIGURE_COLUMNS: tuple[Column, ...] = (
         lambda f: f.response_rate_pct,
     ),
     Column("partial", ("Trả lời chưa hết", "Partial answers"), "int", lambda f: f.partial),
+    # where the ratings were given (a source filter keeps one of them)
+    Column(
+        "ratings_pad",
+        ("Phiếu tại máy ở quầy", "Ratings on desk pads"),
+        "int",
+        lambda f: f.by_source.get("pad", 0),
+    ),
+    Column(
+        "ratings_kiosk",
+        ("Phiếu tại ki-ốt", "Ratings at kiosks"),
+        "int",
+        lambda f: f.by_source.get("kiosk", 0),
+    ),
+    Column(
+        "ratings_phone",
+        ("Phiếu qua điện thoại", "Ratings by phone"),
+        "int",
+        lambda f: f.by_source.get("phone", 0),
+    ),
     Column("small_sample", ("Mẫu nhỏ", "Small sample"), "flag", lambda f: f.small_sample),
 )
 COLUMN_BY_KEY: dict[str, Column] = {c.key: c for c in FIGURE_COLUMNS}

@@ -1,4 +1,6 @@
-"""CSV exports: one breakdown of a report, or the per-dossier lines.
+"""CSV exports: one breakdown of a report, what citizens wrote ("Ý kiến của công dân":
+comments and suggestions, with the contacts — a supervisor's download), or the
+per-dossier lines.
 
 UTF-8 with a byte-order mark (so Excel opens Vietnamese correctly), comma-separated,
 CRLF line ends; numbers unformatted with "." decimals (times in minutes, two decimals),
@@ -13,6 +15,9 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import date, time
 
+from server.config import SiteConfig
+from server.reports.citizens_cells import HEADERS as CITIZEN_HEADERS
+from server.reports.citizens_cells import citizen_lines, more_lines
 from server.reports.columns import CODE, FIGURE_COLUMNS, RANK, has_code, has_rank, key_header
 from server.reports.columns import row_label as _row_label
 from server.reports.dossiers import DOSSIER_HEADERS, DossierRow, dossier_cells
@@ -73,6 +78,14 @@ def report_csv(report: Report, by: str, lang: str = "vi") -> bytes:
             yield line
 
     return _csv(header, lines())
+
+
+def citizens_csv(report: Report, config: SiteConfig, lang: str = "vi") -> bytes:
+    """One line per comment given with a rating and per suggestion; a list the report
+    had to cut ends with a "… và 12 ý kiến khác" line."""
+    lines: list[list[object]] = citizen_lines(report, config, lang)
+    lines += [[text] for text in more_lines(report, lang)]
+    return _csv([pick(h, lang) for h in CITIZEN_HEADERS], lines)
 
 
 def dossiers_csv(rows: list[DossierRow], lang: str = "vi") -> bytes:

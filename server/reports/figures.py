@@ -1,6 +1,7 @@
 """Build a report: load the period's rows once, then compute the figures of the whole
 period, of each clerk (one person across desks), desk, service, day, ISO week and month,
-the comparisons, the heat map, the suspicious patterns and the letters."""
+the comparisons, the heat map, the suspicious patterns, the letters and what citizens
+wrote (`server.reports.citizens`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from protocol.errors import MotcuaError
 from protocol.refusals import Reason
 from server.config import SiteConfig
 from server.reports import load
+from server.reports.citizens import citizens_of
 from server.reports.compute import Tally
 from server.reports.facts import Facts, FineKey, IdleKey, raw_facts
 from server.reports.flags import find_flags
@@ -286,5 +288,6 @@ def build_report(
         heatmap=parts.heat_map(),
         flags=find_flags(load.ratings(s, site, period.start, period.end, f, conduct=False)),
         letters=Letters(apology=letters.get("apology", 0), thanks=letters.get("thanks", 0)),
+        citizens=citizens_of(s, site, period.start, period.end, f, now),
         targets={y: t for y in years if (t := config.target_for(date(y, 12, 31))) is not None},
     )

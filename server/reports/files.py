@@ -11,7 +11,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from server.config import SiteConfig
-from server.reports.csv_export import dossiers_csv, report_csv
+from server.reports.csv_export import citizens_csv, dossiers_csv, report_csv
 from server.reports.dossiers import dossier_rows
 from server.reports.figures import build_report, check_filters
 from server.reports.model import BY_VALUES, Filters, Report
@@ -23,6 +23,9 @@ from server.reports.xlsx import dossiers_xlsx, report_xlsx
 
 Format = Literal["xlsx", "pdf", "csv"]
 FORMATS: tuple[Format, ...] = ("xlsx", "pdf", "csv")
+#: The CSV of "Ý kiến của công dân" (comments and suggestions), besides the breakdowns.
+CITIZENS = "citizens"
+CSV_VIEWS: tuple[str, ...] = (*BY_VALUES, CITIZENS)
 MEDIA_TYPES: dict[str, str] = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
@@ -45,12 +48,16 @@ def report_file(
 ) -> tuple[bytes, Report]:
     """The file's bytes and the report they hold (`ReportError` for an unknown filter).
 
-    xlsx and PDF hold every breakdown, the comparisons and the official table; a CSV
-    holds the ``by`` breakdown only."""
+    xlsx and PDF hold every breakdown, the comparisons, the official table and what
+    citizens wrote; a CSV holds the ``by`` breakdown only (``citizens``: the comments and
+    suggestions)."""
     if fmt == "csv":
+        views = () if by == CITIZENS else (by,)
         report = build_report(
-            s, config, period, filters, compare=False, by=(by,), now=now, rollups=rollups
+            s, config, period, filters, compare=False, by=views, now=now, rollups=rollups
         )
+        if by == CITIZENS:
+            return citizens_csv(report, config, lang), report
         return report_csv(report, by, lang), report
     report = build_report(s, config, period, filters, by=BY_VALUES, now=now, rollups=rollups)
     table = official_table(report, config, lang, made_on=made_on)

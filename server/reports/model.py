@@ -132,6 +132,61 @@ class Letters(_Out):
     thanks: int = 0
 
 
+class SuggestionCounts(_Out):
+    """Suggestions (hòm thư góp ý) received in the period, and how many of those a
+    supervisor has handled by the time the report is made."""
+
+    received: int = 0
+    handled: int = 0
+    open: int = 0
+
+
+class Comment(_Out):
+    """A citizen's own words given with a rating (the phone's form), with its visit."""
+
+    #: When the rating was given (``ratings.sent_at``).
+    at: datetime
+    number: str
+    service: str
+    desk_id: str | None = None
+    clerk_id: str | None = None
+    level: str
+    level_raw: str
+    source: str
+    text: str
+
+
+class Suggestion(_Out):
+    """A note of the suggestion box. ``contact`` is personal data the citizen chose to
+    give so the office can answer: shown to supervisors (page, xlsx, CSV), never printed
+    in the PDF (which may be posted publicly)."""
+
+    received_at: datetime
+    service: str | None = None
+    text: str
+    contact: str | None = None
+    handled_at: datetime | None = None
+    handled_note: str | None = None
+
+
+class Citizens(_Out):
+    """ "Ý kiến của công dân": the comments of the period's ratings (the report's
+    filters apply) and the suggestions received in the period.
+
+    Suggestions name at most a service: a service filter narrows them; with a desk,
+    clerk or source filter they are left out (``suggestions`` is None), since they are
+    not about a desk, a clerk or a rating source — a report narrowed to one clerk shows
+    no letters that may be about someone else."""
+
+    #: At most `server.reports.citizens.MAX_ITEMS`, oldest first.
+    comments: list[Comment] = Field(default_factory=list)
+    #: Every comment of the period under the filters (more than listed when bounded).
+    comments_total: int = 0
+    suggestions: SuggestionCounts | None = None
+    #: At most `server.reports.citizens.MAX_ITEMS`, oldest first.
+    suggestion_items: list[Suggestion] = Field(default_factory=list)
+
+
 class Filters(_Out):
     service: str | None = None
     desk: str | None = None
@@ -155,6 +210,8 @@ class Report(_Out):
     heatmap: HeatMap
     flags: list[Flag]
     letters: Letters
+    #: Comments given with the ratings and the suggestion box (issue 14).
+    citizens: Citizens = Field(default_factory=Citizens)
     #: Yearly targets in force (year → %), for the target line of the charts.
     targets: dict[int, float]
 

@@ -3,7 +3,8 @@ office and period in every footer.
 
 Portrait pages: the headline figures beside the previous period and last year, the
 four charts (`server.reports.pdf_charts`), the official table with its signature block.
-Landscape pages: the breakdown tables and the suspicious patterns.
+Landscape pages: the breakdown tables, the suspicious patterns and what citizens wrote
+(`server.reports.pdf_citizens`: comments and suggestions, without the contacts).
 
 Why reportlab: pure-Python wheels, TrueType embedding (subset) for Vietnamese, vector
 charts in ``reportlab.graphics``, no Cairo or Pango system libraries (WeasyPrint's).
@@ -38,11 +39,12 @@ from server.reports.columns import COLUMN_BY_KEY
 from server.reports.conduct_matrix import conduct_matrix
 from server.reports.model import OfficialTable, Report
 from server.reports.pdf_charts import num
+from server.reports.pdf_citizens import citizens_flowables
 from server.reports.pdf_fonts import BOLD
 from server.reports.pdf_layout import MARGIN, Styles, canvas_maker, esc, grid, make_doc
 from server.reports.pdf_official import official_flowables
 from server.reports.pdf_tables import breakdown_flowables, conduct_flowables, flags_flowables, fmt
-from server.reports.wording import REPORT_TITLE, filters_text, pick
+from server.reports.wording import REPORT_TITLE, SUGGESTION_COUNTS, filters_text, pick
 
 #: Headline figures (keys of `server.reports.columns`), in this order.
 HEADLINE_KEYS: tuple[str, ...] = (
@@ -64,6 +66,9 @@ HEADLINE_KEYS: tuple[str, ...] = (
     "meets_target",
     "response_rate",
     "partial",
+    "ratings_pad",
+    "ratings_kiosk",
+    "ratings_phone",
 )
 WORDS: dict[str, tuple[str, str]] = {
     "headline": ("1. Các chỉ số chính", "1. Headline figures"),
@@ -139,12 +144,18 @@ def _headline(report: Report, st: Styles, lang: str, width: float) -> list[Flowa
             [column.header(lang), fmt(column, report.total, lang)]
             + [fmt(column, c.figures, lang) if c else "—" for c in comps]
         )
-    for key, value in (
-        ("anomalies", len(report.flags)),
-        ("apology", report.letters.apology),
-        ("thanks", report.letters.thanks),
-    ):
-        data.append([w(key, lang), num(value, lang, 0), "", ""])
+    counted = [
+        (w("anomalies", lang), len(report.flags)),
+        (w("apology", lang), report.letters.apology),
+        (w("thanks", lang), report.letters.thanks),
+    ]
+    counts = report.citizens.suggestions
+    if counts is not None:
+        counted += [
+            (pick(SUGGESTION_COUNTS[k], lang), getattr(counts, k)) for k in SUGGESTION_COUNTS
+        ]
+    for label, value in counted:
+        data.append([label, num(value, lang, 0), "", ""])
     extra = [("FONT", (0, r), (-1, r), BOLD, 7.5) for r in bold_rows]
     first = width * 0.37
     rest = (width - first) / 3
@@ -210,6 +221,8 @@ def report_pdf(report: Report, table: OfficialTable, config: SiteConfig, lang: s
         story += breakdown_flowables(report, by, config, st, lang, landscape_w)
     story += [Spacer(1, 4 * mm)]
     story += flags_flowables(report, config, st, lang, landscape_w)
+    story += [Spacer(1, 4 * mm)]
+    story += citizens_flowables(report, config, st, lang, landscape_w)
     footer = f"{office} – {period}"
     doc.build(story, canvasmaker=canvas_maker(footer, w("page", lang)))
     return buffer.getvalue()

@@ -57,6 +57,7 @@ SHEETS: dict[str, Pair] = {
     "heatmap": ("Giờ cao điểm", "Peak hours"),
     "flags": ("Dấu hiệu bất thường", "Anomalies"),
     "dossiers": ("Hồ sơ", "Dossiers"),
+    "citizens": ("Ý kiến của công dân", "Citizens' comments"),
 }
 WEEKDAYS: tuple[Pair, ...] = (
     ("Thứ Hai", "Monday"),
@@ -98,6 +99,17 @@ REPORT_TITLE: Pair = (
 )
 #: The conduct model's groups, as printed beside an item (the same in both languages).
 GROUPS: dict[Group, str] = {Group.XIN: "4 Xin", Group.LUON: "4 Luôn", Group.KHONG: "5 Không"}
+#: The suggestion box's counts (the Tổng hợp sheet, the PDF's headline table, the page).
+SUGGESTION_COUNTS: dict[str, Pair] = {
+    "received": ("Góp ý nhận được", "Suggestions received"),
+    "handled": ("Góp ý đã xử lý", "Suggestions handled"),
+    "open": ("Góp ý chưa xử lý", "Suggestions not yet handled"),
+}
+#: Why a report narrowed to a desk, clerk or source shows no suggestions.
+SUGGESTIONS_NOT_APPLICABLE: Pair = (
+    "Góp ý không gắn với quầy, cán bộ hay nguồn đánh giá: bỏ các bộ lọc đó để xem.",
+    "Suggestions are not tied to a desk, clerk or rating source: clear those filters to see them.",
+)
 YES: Pair = ("Có", "Yes")
 MET: Pair = ("Đạt", "Met")
 NOT_MET: Pair = ("Chưa đạt", "Not met")

@@ -4,7 +4,8 @@ frozen header, column widths and an A4 landscape print set-up (fit to the page w
 header rows repeated, "Trang 1/3" in the footer).
 
 Sheets: Tổng hợp · Bảng đánh giá (the official table in its official layout) · one per
-breakdown · Tiêu chí · Giờ cao điểm · Dấu hiệu bất thường · Hồ sơ.
+breakdown · Tiêu chí · Giờ cao điểm · Dấu hiệu bất thường · Ý kiến của công dân
+(`server.reports.xlsx_citizens`) · Hồ sơ.
 
 The cell styles and page set-up are in `server.reports.xlsx_cells`, the Tiêu chí and
 Giờ cao điểm sheets in `server.reports.xlsx_patterns`.
@@ -34,7 +35,14 @@ from server.reports.columns import (
 )
 from server.reports.dossiers import DOSSIER_HEADERS, DOSSIER_WIDTHS, DossierRow, dossier_cells
 from server.reports.model import BY_VALUES, OfficialTable, Report
-from server.reports.wording import FLAG_KINDS, REPORT_TITLE, SHEETS, VIEW_TITLES, pick
+from server.reports.wording import (
+    FLAG_KINDS,
+    REPORT_TITLE,
+    SHEETS,
+    SUGGESTION_COUNTS,
+    VIEW_TITLES,
+    pick,
+)
 from server.reports.xlsx_cells import (
     BOLD,
     BORDER,
@@ -45,6 +53,7 @@ from server.reports.xlsx_cells import (
     FMT_ONE,
     FMT_TIME,
     FORMATS,
+    FORMULA_START,
     ITALIC,
     SMALL_FILL,
     TOTAL_FILL,
@@ -58,6 +67,7 @@ from server.reports.xlsx_cells import (
     title_rows,
     w,
 )
+from server.reports.xlsx_citizens import citizens_sheet
 from server.reports.xlsx_patterns import conduct_sheet, heatmap_sheet
 
 # ---------------------------------------------------------------- sheets
@@ -100,12 +110,16 @@ def summary_sheet(ws: Worksheet, report: Report, config: SiteConfig, lang: str) 
                 diff = round(now - then, 1) if column.kind != "int" else now - then
             put(ws, r, 5 + i, diff, FMT_ONE if column.kind != "int" else FMT_INT).border = BORDER
         r += 1
-    for key, value in (
-        ("flags", len(report.flags)),
-        ("apology", report.letters.apology),
-        ("thanks", report.letters.thanks),
-    ):
-        put(ws, r, 1, w(key, lang)).border = BORDER
+    extra = [
+        (w("flags", lang), len(report.flags)),
+        (w("apology", lang), report.letters.apology),
+        (w("thanks", lang), report.letters.thanks),
+    ]
+    counts = report.citizens.suggestions
+    if counts is not None:
+        extra += [(pick(SUGGESTION_COUNTS[k], lang), getattr(counts, k)) for k in SUGGESTION_COUNTS]
+    for label, value in extra:
+        put(ws, r, 1, label).border = BORDER
         put(ws, r, 2, value, FMT_INT).border = BORDER
         r += 1
     print_setup(ws, head, f"B{head + 1}", (38, 18, 18, 18, 16, 16), footer(report, lang), lang)
@@ -253,7 +267,7 @@ def dossiers_sheet(
     for r, row in enumerate(rows, start=head + 1):
         ws.append(dossier_cells(row, lang))
         code = ws.cell(r, 1)
-        if isinstance(code.value, str) and code.value.startswith("="):
+        if isinstance(code.value, str) and code.value.startswith(FORMULA_START):
             code.data_type = "s"
         ws.cell(r, date_col).number_format = FMT_DATE
         ws.cell(r, date_col + 1).number_format = FMT_TIME
@@ -285,6 +299,7 @@ def report_xlsx(
     conduct_sheet(wb.create_sheet(), report, config, lang)
     heatmap_sheet(wb.create_sheet(), report, config, lang)
     flags_sheet(wb.create_sheet(), report, config, lang)
+    citizens_sheet(wb.create_sheet(), report, config, lang)
     return _save(wb, pick(REPORT_TITLE, lang), report, lang)
 
 

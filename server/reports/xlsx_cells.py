@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -83,11 +84,20 @@ def w(key: str, lang: str) -> str:
 # ---------------------------------------------------------------- cells
 
 
+#: Text Excel or LibreOffice could take for a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None) -> Cell:
-    """Write one cell; text is always text (a dossier code "=…" is no formula)."""
+    """Write one cell; text is always text: a dossier code or a citizen's comment
+    "=HYPERLINK(…)" is stored as a string (never a formula) with Excel's quote prefix,
+    and characters an xlsx cannot hold (control characters) are dropped."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = ws.cell(row=row, column=col, value=value)
-    if isinstance(value, str) and value.startswith("="):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         cell.data_type = "s"
+        cell.quotePrefix = True
     if fmt and value is not None:
         cell.number_format = fmt
     return cell

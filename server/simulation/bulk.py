@@ -1,8 +1,8 @@
 """The fast writer, for benchmarks only: planned days inserted directly as rows.
 
 It writes what the engine writer's replay would leave in ``tickets``, ``ticket_events``,
-``ratings``, ``desk_events`` and ``counters`` (the same values in every column a report
-reads; a test compares both), with SQLAlchemy Core bulk inserts, many days per
+``ratings``, ``desk_events``, ``counters`` and ``suggestions`` (the same values in every
+column a report reads; a test compares both), with SQLAlchemy Core bulk inserts, many days per
 transaction, and no rule checked: a million visits on PostgreSQL take minutes, not
 hours. ``site`` writes the plan under another site code, so a benchmark can fill many
 offices into one database. Desks' current state is not touched.
@@ -21,14 +21,22 @@ from sqlalchemy import Table, insert
 from protocol.conduct import RawLevel
 from server.config import SiteConfig
 from server.db.database import Database
-from server.db.tables import CounterRow, DeskEventRow, RatingRow, TicketEventRow, TicketRow
+from server.db.tables import (
+    CounterRow,
+    DeskEventRow,
+    RatingRow,
+    SuggestionRow,
+    TicketEventRow,
+    TicketRow,
+)
+from server.simulation.citizens import suggestion_values
 from server.simulation.model import DayPlan
 from server.simulation.plan import plan_history
 from server.simulation.write import Summary, check_days_free
 
 #: Ticket rows per transaction.
 BATCH = 20_000
-_TABLES = (TicketRow, TicketEventRow, RatingRow, DeskEventRow, CounterRow)
+_TABLES = (TicketRow, TicketEventRow, RatingRow, DeskEventRow, CounterRow, SuggestionRow)
 
 
 def bulk_history(
@@ -144,11 +152,13 @@ def add_rows(plan: DayPlan, rows: dict[type, list[dict[str, Any]]]) -> None:
                 "reasons": list(r.reasons),
                 "partial": r.partial,
                 "source": r.source,
+                "comment": r.comment,
                 "device_id": r.device_id,
                 "sent_at": r.sent_at,
                 "received_at": r.received_at,
             }
         )
+    rows[SuggestionRow].extend(suggestion_values(plan, sg) for sg in plan.suggestions)
     rows[DeskEventRow].extend(
         {
             "site": site,

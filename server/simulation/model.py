@@ -1,6 +1,6 @@
 """What a simulated day produces: the engine actions in order (`Step`), for the engine
 writer to replay, and the rows they leave (`Leg` and its events, `PlannedRating`,
-`DeskEvent`, the counters), for the bulk writer to insert."""
+`DeskEvent`, `PlannedSuggestion`, the counters), for the bulk writer to insert."""
 
 from __future__ import annotations
 
@@ -75,7 +75,8 @@ class PlannedRating:
     leg: int
     msg_id: uuid.UUID
     device_id: str
-    #: ``pad`` (the desk's pad) or ``kiosk`` ("rate a visit" by the ticket's QR).
+    #: ``pad`` (the desk's pad), ``kiosk`` ("rate a visit" by the ticket's QR) or
+    #: ``phone`` (the citizen's own phone).
     source: str
     level_raw: str
     praised: tuple[str, ...]
@@ -83,6 +84,22 @@ class PlannedRating:
     partial: bool
     sent_at: datetime
     received_at: datetime
+    #: The citizen's words (phone ratings only).
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class PlannedSuggestion:
+    """A note in the suggestion box (the ``suggestions`` row it leaves)."""
+
+    id: uuid.UUID
+    received_at: datetime
+    text: str
+    service: str | None
+    contact: str | None
+    handled_at: datetime | None
+    handled_by: str | None
+    handled_note: str | None
 
 
 @dataclass
@@ -93,6 +110,7 @@ class DayPlan:
     steps: list[Step] = field(default_factory=list)
     ratings: list[PlannedRating] = field(default_factory=list)
     desk_events: list[DeskEvent] = field(default_factory=list)
+    suggestions: list[PlannedSuggestion] = field(default_factory=list)
     #: Last number issued per service (the ``counters`` rows).
     counters: dict[str, int] = field(default_factory=dict)
     #: When tickets left waiting are cancelled: the next local midnight.

@@ -23,6 +23,7 @@ from protocol.numbers import format_number
 from server.config import SiteConfig
 from server.queue import policy
 from server.simulation import days
+from server.simulation.citizens import maybe_by_phone
 from server.simulation.desks import LUNCH, DeskSim, desk_days, due
 from server.simulation.model import DayPlan, DeskEvent, Leg, PlannedRating, Step
 from server.simulation.profiles import ClerkProfile, draw_rating, roster
@@ -347,20 +348,20 @@ class DaySimulation:
         sent = done_at + delay
         device = rng.choice(kiosks) if at_kiosk else pad
         assert device is not None
-        self.plan.ratings.append(
-            PlannedRating(
-                leg=leg.key,
-                msg_id=uuid.UUID(int=rng.getrandbits(128), version=4),
-                device_id=device,
-                source="kiosk" if at_kiosk else "pad",
-                level_raw=answer.level.value,
-                praised=answer.praised,
-                reasons=answer.reasons,
-                partial=answer.partial,
-                sent_at=sent,
-                received_at=sent + timedelta(milliseconds=rng.randint(40, 1500)),
-            )
+        rating = PlannedRating(
+            leg=leg.key,
+            msg_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+            device_id=device,
+            source="kiosk" if at_kiosk else "pad",
+            level_raw=answer.level.value,
+            praised=answer.praised,
+            reasons=answer.reasons,
+            partial=answer.partial,
+            sent_at=sent,
+            received_at=sent + timedelta(milliseconds=rng.randint(40, 1500)),
         )
+        positive = answer.level.official.positive
+        self.plan.ratings.append(maybe_by_phone(rating, rng, done_at, window, positive))
 
     def _close_day(self) -> None:
         """Tickets still waiting are cancelled at midnight (``close_previous_days``)."""

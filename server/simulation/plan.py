@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from server.config import SiteConfig
 from server.simulation import days
+from server.simulation.citizens import plan_suggestions
 from server.simulation.model import DayPlan
 from server.simulation.office import DaySimulation
 from server.simulation.profiles import ClerkProfile, clerk_profiles
@@ -64,4 +65,5 @@ def plan_day(
     if factor <= 0:
         return plan
     DaySimulation(config, plan, random.Random(f"{seed}/{site}/{day}"), profiles).run(mean * factor)
+    plan_suggestions(plan, random.Random(f"{seed}/{site}/{day}/suggestions"))
     return plan

@@ -3,7 +3,9 @@
 Each planned day is replayed in one write transaction: a `QueueEngine` on a simulated
 clock opens the desks, issues the numbers, calls, recalls, serves, transfers, pauses and
 closes exactly as the plan says (it checks that ``call_next`` picks the planned ticket),
-the ratings go through `server.ratings.rules.apply_ratings` like a gateway batch, and
+the ratings go through `server.ratings.rules.apply_ratings` like a gateway batch (a
+phone's with source ``phone`` and its comment, as `server.services.phone` stores them),
+the suggestion box's notes are stored as `server.services.suggestions` stores them, and
 ``close_previous_days`` cancels what was left waiting at midnight.
 
 Desks' current state (the ``desks`` rows: who is logged in, the ticket in hand) belongs to
@@ -18,22 +20,24 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
+from protocol.codes import RatingSource
 from protocol.conduct import RawLevel
 from protocol.errors import MotcuaError
 from protocol.messages import DeskRating, VisitRating
 from protocol.refusals import Reason
 from server.config import SiteConfig
 from server.db.database import Database
-from server.db.tables import DeskRow, TicketRow
+from server.db.tables import DeskRow, SuggestionRow, TicketRow
 from server.queue.changes import Changes
 from server.queue.engine import QueueEngine
 from server.queue.estimates import QueueSnapshot
 from server.ratings.rules import RatingIn, RatingRefused, apply_ratings
+from server.simulation.citizens import suggestion_values
 from server.simulation.model import DayPlan, Step
 from server.simulation.plan import plan_history
 
@@ -58,6 +62,9 @@ class Summary:
     visits: int = 0
     tickets: int = 0
     ratings: int = 0
+    #: Of the ratings, those given on a phone; and the suggestion box's notes.
+    phone: int = 0
+    suggestions: int = 0
     satisfied: int = 0
     seconds: float = 0.0
 
@@ -67,6 +74,8 @@ class Summary:
         self.visits += plan.visits
         self.tickets += len(plan.legs)
         self.ratings += len(plan.ratings)
+        self.phone += sum(r.source == "phone" for r in plan.ratings)
+        self.suggestions += len(plan.suggestions)
         self.satisfied += sum(RawLevel(r.level_raw).official.positive for r in plan.ratings)
 
     @property
@@ -80,10 +89,11 @@ class Summary:
         seconds = f"{self.seconds:.1f}"
         return (
             f"Đã tạo lịch sử {span}: {self.days} ngày làm việc, {self.visits} lượt, "
-            f"{self.ratings} đánh giá, hài lòng {pct_en.replace('.', ',')} "
-            f"({seconds.replace('.', ',')} giây)\n"
+            f"{self.ratings} đánh giá ({self.phone} qua điện thoại), {self.suggestions} góp ý, "
+            f"hài lòng {pct_en.replace('.', ',')} ({seconds.replace('.', ',')} giây)\n"
             f"history {span} written: {self.days} working days, {self.visits} visits, "
-            f"{self.ratings} ratings, {pct_en} satisfied ({seconds} s)"
+            f"{self.ratings} ratings ({self.phone} by phone), {self.suggestions} suggestions, "
+            f"{pct_en} satisfied ({seconds} s)"
         )
 
 
@@ -182,6 +192,7 @@ class _Replay:
             self.clock.now = step.at
             getattr(self, f"_{step.action}")(step)
         self._rate()
+        self._suggestions()
         assert self.plan.close_at is not None
         self.clock.now = self.plan.close_at
         self.engine.close_previous_days(self.s, self.changes)
@@ -285,6 +296,10 @@ class _Replay:
             }
             if r.source == "pad":
                 items.append(RatingIn(DeskRating(**body), leg.desk_id, r.received_at))
+            elif r.source == "phone":  # as `server.services.phone.PhoneService` stores it
+                phone = RatingSource.PHONE
+                item = RatingIn(VisitRating(**body), None, r.received_at, phone, r.comment)
+                items.append(item)
             else:
                 items.append(RatingIn(VisitRating(**body), None, r.received_at))
         refused = [
@@ -294,6 +309,13 @@ class _Replay:
         ]
         if refused:
             raise SimulationMismatch(f"{self.plan.day}: ratings refused: {refused[:3]}")
+
+    def _suggestions(self) -> None:
+        """The day's suggestion box (`SuggestionService` stamps the live clock, so the
+        rows are written from the plan, as it would have stored them)."""
+        rows = [suggestion_values(self.plan, sg) for sg in self.plan.suggestions]
+        if rows:
+            self.s.execute(insert(cast(Table, SuggestionRow.__table__)), rows)
 
 
 def _desk(step: Step) -> str:

@@ -10,10 +10,19 @@ from fastapi.staticfiles import StaticFiles
 
 from server.web.deps import WebContext
 from server.web.guards import PageRefused, refused_response
-from server.web.routes import board, dashboard, desk, live, login, reports
+from server.web.routes import board, dashboard, desk, live, login, reports, suggestions, ticket
 
 STATIC = Path(__file__).resolve().parent / "static"
-ROUTERS = (login.router, desk.router, board.router, dashboard.router, reports.router, live.router)
+ROUTERS = (
+    login.router,
+    desk.router,
+    board.router,
+    dashboard.router,
+    reports.router,
+    live.router,
+    ticket.router,
+    suggestions.router,
+)
 
 
 def mount_pages(app: FastAPI, context: WebContext) -> None:

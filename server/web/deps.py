@@ -18,8 +18,11 @@ from server.auth.ratelimit import LoginLimiter
 from server.config import SiteConfig
 from server.db.database import Database
 from server.queue.engine import QueueEngine
+from server.services.phone import PhoneService
+from server.services.suggestions import SuggestionService
 from server.voice.announcer import Announcer
 from server.web.live import LiveHub
+from server.web.ticket_live import TicketHub
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,11 @@ class WebContext:
     announcer: Announcer
     #: The pages' live stream.
     live: LiveHub
+    #: The citizens' phones: their live views (``/ws/ticket``) and their ratings.
+    phone_hub: TicketHub
+    phone: PhoneService
+    #: The suggestion box (``/gop-y``).
+    suggestions: SuggestionService
 
 
 def web_context(conn: HTTPConnection) -> WebContext:

@@ -7,8 +7,8 @@ a channel:
 
 - ``board``: calls (the display board);
 - ``desk:{id}``: that desk's state and statistics, and the queues of its services;
-- ``dashboard``: everything, plus the alerts, recomputed after each change and every
-  ALERTS_EVERY_S (a wait grows past its target without any event).
+- ``dashboard``: everything, the suggestion box too, plus the alerts, recomputed after
+  each change and every ALERTS_EVERY_S (a wait grows past its target without any event).
 
 On connecting, a page first gets a snapshot of what it shows. The board also sends
 ``since`` (the time of the last call it saw), and the snapshot carries every call after
@@ -47,6 +47,7 @@ from server.readmodels.devices import DeviceView, device_views
 from server.readmodels.queue_state import queue_state
 from server.readmodels.ratings import RatingView, rating_views
 from server.readmodels.stats import desk_stats
+from server.readmodels.suggestions import SuggestionView, open_count, suggestion_views
 from server.timeutil import now_utc
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,13 @@ class LiveHub:
             return {"type": "device", "device": dump(message)}
         if isinstance(message, RatingView):
             return {"type": "rating", "rating": dump(message)}
+        if isinstance(message, SuggestionView):
+            return {"type": "suggestion", "suggestion": dump(message)}
         return None
+
+    def on_suggestion(self, view: SuggestionView) -> None:
+        """Any thread: a suggestion was received or handled (dashboards only)."""
+        self.on_publish("suggestion", view)
 
     def _wants(self, channel: str, event: dict[str, Any]) -> bool:
         kind: str = event["type"]
@@ -285,6 +292,8 @@ class LiveHub:
                     "stats": [dump(desk_stats(s, cfg, d.id, day)) for d in cfg.desks],
                     "devices": self._device_views(s),
                     "ratings": [dump(v) for v in rating_views(s, cfg, limit=30)],
+                    "suggestions": [dump(v) for v in suggestion_views(s, cfg, "open")],
+                    "suggestions_open": open_count(s, cfg.site.code),
                     "alerts": self.compute_alerts(s),
                     "server": self.server_summary(),
                 }

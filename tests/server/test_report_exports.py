@@ -207,6 +207,7 @@ def test_xlsx_sheets_and_print_setup(workbook: openpyxl.Workbook) -> None:
         "Tiêu chí",
         "Giờ cao điểm",
         "Dấu hiệu bất thường",
+        "Ý kiến của công dân",
     ]
     for ws in workbook.worksheets:
         assert ws.freeze_panes, ws.title

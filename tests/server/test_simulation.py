@@ -8,6 +8,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import unicodedata
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -27,11 +28,13 @@ from server.db.tables import (
     DeskEventRow,
     DeskRow,
     RatingRow,
+    SuggestionRow,
     TicketEventRow,
     TicketRow,
 )
 from server.simulation import days
 from server.simulation.bulk import bulk_history, write_bulk
+from server.simulation.citizens import COMPLAINT_COMMENTS, PRAISE_COMMENTS, SUGGESTIONS
 from server.simulation.plan import plan_history
 from server.simulation.write import (
     HistoryRefused,
@@ -136,13 +139,54 @@ def test_every_visit_ends_and_every_rating_belongs_to_a_done_visit(history, site
         assert set(r.praised) <= PRAISE_CODES and set(r.reasons) <= REASON_CODES
         assert not (r.praised and not positive) and not (r.reasons and positive)
         assert not (r.partial and (r.praised or r.reasons))
-    assert Counter(r.source for r in ratings).keys() == {"pad", "kiosk"}
+    sources = Counter(r.source for r in ratings)
+    assert sources.keys() == {"pad", "kiosk", "phone"}
+    assert 0.05 < sources["phone"] / len(ratings) < 0.2, sources
     assert any(r.partial for r in ratings) and any(r.praised for r in ratings)
     assert any(r.reasons for r in ratings)
     codes = [t.dossier_code for t in tickets.values() if t.state == "done"]
     assert 0.75 < sum(c is not None for c in codes) / done < 0.95
     assert all(DOSSIER.match(c) for c in codes if c)
     assert len({c for c in codes if c}) == sum(c is not None for c in codes)
+
+
+def test_citizens_rate_on_their_phones_and_use_the_suggestion_box(history, site) -> None:
+    """Phone ratings come through the rating rules as the phone's form sends them (device
+    ``phone``, the server's clock, within the window), some with a comment that suits the
+    level; every working day has a few suggestions, some handled the same day."""
+    db, summary = history
+    tickets = {t.id: t for t in _rows(db, TicketRow)}
+    phone = [r for r in _rows(db, RatingRow) if r.source == "phone"]
+    assert summary.phone == len(phone) > 10
+    for r in phone:
+        t = tickets[r.ticket_id]
+        assert r.device_id == "phone" and r.sent_at == r.received_at and not r.partial
+        assert t.ended_at + timedelta(seconds=60) <= r.sent_at
+        assert r.sent_at <= t.ended_at + timedelta(minutes=site.rating.window_minutes)
+    said = [r for r in phone if r.comment]
+    assert 0.2 < len(said) / len(phone) < 0.75
+    for r in said:
+        assert r.comment == unicodedata.normalize("NFC", r.comment)
+        positive = Level(r.level).positive
+        assert r.comment in (PRAISE_COMMENTS if positive else COMPLAINT_COMMENTS)
+    assert not any(r.comment for r in _rows(db, RatingRow) if r.source != "phone")
+
+    notes = _rows(db, SuggestionRow)
+    assert summary.suggestions == len(notes) >= 5
+    per_day = Counter(n.day for n in notes)
+    assert set(per_day) <= {t.day for t in tickets.values()}
+    for n in notes:
+        assert n.site == site.site.code and n.received_at.astimezone(site.tz).date() == n.day
+        assert n.text in SUGGESTIONS
+        assert n.service is None or n.service in site.service_by_code
+        if n.handled_at is not None:
+            assert n.received_at < n.handled_at
+            assert n.handled_at.astimezone(site.tz).date() == n.day
+            assert n.handled_by == "giamsat" and n.handled_note
+        else:
+            assert n.handled_by is None and n.handled_note is None
+    assert any(n.handled_at for n in notes) and any(n.handled_at is None for n in notes)
+    assert any(n.contact for n in notes) and any(n.service for n in notes)
 
 
 def test_clerks_differ_and_move_between_desks(history, site) -> None:
@@ -310,8 +354,23 @@ def _facts(db: Database, site: str) -> dict[str, list[tuple[Any, ...]]]:
                 r.device_id,
                 r.sent_at,
                 r.received_at,
+                r.comment,
             )
             for r in _rows(db, RatingRow, site)
+        ),
+        "suggestions": sorted(
+            (
+                n.id,
+                n.day,
+                n.received_at,
+                n.text,
+                n.service,
+                n.contact,
+                n.handled_at,
+                n.handled_by,
+                n.handled_note,
+            )
+            for n in _rows(db, SuggestionRow, site)
         ),
         "desk_events": sorted(
             (e.desk_id, e.kind, e.at, e.clerk_id, e.reason) for e in _rows(db, DeskEventRow, site)
@@ -352,6 +411,8 @@ def test_the_bulk_writer_writes_what_the_engine_writes(two_databases, site) -> N
     mine, theirs = _facts(engine_db, code), _facts(bulk_db, code)
     for table in mine:
         assert mine[table] == theirs[table], table
+    assert {r[11] for r in mine["ratings"]} == {"pad", "kiosk", "phone"}
+    assert any(r[-1] for r in mine["ratings"]) and mine["suggestions"]
 
 
 def test_the_bulk_writer_fills_many_offices_into_one_database(site, sqlite_db) -> None:

@@ -1,8 +1,9 @@
 """The report page `/reports` in Chromium: a supervisor looks at a quarter,
 changes the period and the filters, the headline figures follow the API's; the charts
 are drawn (Chart.js from this server, under the strict CSP); the exports download; a
-clerk sees only their own figures; the page fits a 1366×768 office monitor and a
-1920×1080 screen (screenshots in docs/img/reports with ``MOTCUA_SCREENSHOTS=docs/img``).
+clerk sees only their own figures; what citizens wrote shows as typed (issue 14); the
+page fits a 1366×768 office monitor and a 1920×1080 screen (screenshots in
+docs/img/reports with ``MOTCUA_SCREENSHOTS=docs/img``).
 
 One server for the module, on six months of simulated history (Q2–Q3 2026).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +25,7 @@ from protocol.conduct import CONDUCT_ITEMS, PRAISE_CODES
 from server.reports.wording import SHEETS
 from server.runtime import ServerRuntime
 from tests.conftest import SHOTS_ENV, make_runtime
+from tests.support.citizens_data import CONTACT, HOSTILE, add_suggestions, rate_by_phone
 from tests.support.http import PASSWORD
 from tests.support.report_history import QUARTER, write_history
 from tests.support.services import sqlite_url, start_mosquitto
@@ -299,5 +302,49 @@ def test_the_page_fits_the_screen(
     assert right <= viewport["width"]
     shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / f"page-{viewport['width']}.png"), full_page=True)
+    assert not csp_errors(errors), errors
+    page.context.close()
+
+
+def test_citizens_words_show_as_typed(browser: Any, web: WebServer) -> None:
+    """Comments given on phones and suggestions are listed as text: markup shows as
+    typed, no script runs; the supervisor sees the contact, a clerk no suggestions."""
+    rt, week = web.rt, "2026-W40"
+    rate_by_phone(rt.db, rt.config, date(2026, 9, 28), date(2026, 9, 30), HOSTILE)
+    with rt.db.write() as s:
+        add_suggestions(s, rt.config, date(2026, 9, 29), HOSTILE, handled=2)
+    page, errors = open_reports(browser, web, "giamsat", f"period={week}")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    ready(page, period=week)
+    said = page.locator("#rp-comments td.rp-said").all_text_contents()
+    assert set(HOSTILE) <= set(said)
+    texts = page.locator("#rp-suggestions td.rp-said").all_text_contents()
+    assert set(HOSTILE) <= set(texts)
+    # nothing a citizen typed became an element
+    assert (
+        page.locator(
+            "#rp-comments b, #rp-comments i, #rp-suggestions b, #rp-citizens script"
+        ).count()
+        == 0
+    )
+    assert not dialogs
+    assert CONTACT in page.locator("#rp-suggestions td.rp-contact").all_text_contents()
+    view = api_view(web, "giamsat", period=week)["report"]
+    phone = view["total"]["by_source"]["phone"]
+    by_phone = page.locator("#card-letters li").filter(has_text="Điện thoại").locator("b")
+    assert by_phone.inner_text() == str(phone)
+    counts = view["citizens"]["suggestions"]
+    assert f"Góp ý nhận được: {counts['received']}" in page.locator("#rp-sugg-counts").inner_text()
+    assert page.locator("#rp-suggestions tr.open").count() == counts["open"]
+    assert page.locator("#rp-comments tbody tr").count() == view["citizens"]["comments_total"]
+    assert not csp_errors(errors), errors
+    page.context.close()
+    # a clerk: their own comments, and no suggestion box
+    page, errors = open_reports(browser, web, "hung", f"period={week}")
+    ready(page, period=week, clerk="c02")
+    assert page.locator("#rp-sugg-part").is_hidden()
+    clerks = page.locator("#rp-comments tbody tr.comment td:nth-child(5)").all_text_contents()
+    assert set(clerks) <= {"Trần Văn Hùng"}, clerks
     assert not csp_errors(errors), errors
     page.context.close()

@@ -27,7 +27,14 @@ from server.http.errors import ApiRefusal
 from server.reports import official as off
 from server.reports.charts import chart_data
 from server.reports.figures import build_report
-from server.reports.files import MEDIA_TYPES, Format, dossiers_file, file_name, report_file
+from server.reports.files import (
+    CSV_VIEWS,
+    MEDIA_TYPES,
+    Format,
+    dossiers_file,
+    file_name,
+    report_file,
+)
 from server.reports.model import BY_VALUES, Filters, OfficialTable, Report, Source
 from server.reports.official import official_table
 from server.reports.period import Period, parse_period
@@ -51,7 +58,8 @@ def _choice(value: str, allowed: tuple[str, ...], code: Reason) -> str:
 
 
 def check_by(by: str) -> str:
-    return _choice(by, BY_VALUES, Reason.BAD_BY)
+    """A CSV's content: a breakdown, or ``citizens`` (comments and suggestions)."""
+    return _choice(by, CSV_VIEWS, Reason.BAD_BY)
 
 
 def check_lang(lang: str) -> str:
@@ -303,12 +311,13 @@ def export_csv(
     site: str,
     context: Context,
     q: Asked,
-    by: Annotated[str, Query(max_length=16, description="clerk|desk|service|day|week|month")] = (
-        "clerk"
-    ),
+    by: Annotated[
+        str, Query(max_length=16, description="clerk|desk|service|day|week|month|citizens")
+    ] = "clerk",
     lang: Lang = "vi",
 ) -> Response:
-    """One breakdown as CSV (UTF-8 with BOM, for Excel)."""
+    """One breakdown as CSV (UTF-8 with BOM, for Excel); ``by=citizens``: the comments
+    given with the ratings and the suggestions (with the contacts citizens left)."""
     check_site(context.config, site)
     lang, by = check_lang(lang), check_by(by)
     return _file(site, context, q, "csv", by, lang)

@@ -22,6 +22,7 @@ from server.web.deps import Config, Context, Db
 from server.web.guards import PAGE_ROLES, page_user
 from server.web.i18n import lang_of
 from server.web.render import render
+from server.web.routes.suggestions import suggestion_url
 
 router = APIRouter(include_in_schema=False)
 _NUMBER: TypeAdapter[str] = TypeAdapter(TicketNumber)
@@ -64,7 +65,9 @@ def board(
         ),
         "tz": config.site.timezone,
     }
-    return render(request, "board.html", user, data=data, desks=config.desks)
+    return render(
+        request, "board.html", user, data=data, desks=config.desks, suggest=suggestion_url(config)
+    )
 
 
 # ---------------------------------------------------------------------- audio

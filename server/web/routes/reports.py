@@ -1,8 +1,9 @@
 """``/reports``: the report page. A server-rendered shell; its script
 (``static/reports.js``) reads the period and filters from the address, asks
 ``GET /api/sites/{site}/reports/view`` and draws the figures, the charts (Chart.js,
-served from ``/static/vendor``), the heat map, the breakdowns, the flags and the official
-table. Supervisors and admins see the whole office; a clerk only their own figures."""
+served from ``/static/vendor``), the heat map, the breakdowns, the flags, what citizens
+wrote (comments with their ratings, the suggestion box) and the official table.
+Supervisors and admins see the whole office; a clerk only their own figures."""
 
 from __future__ import annotations
 
@@ -15,8 +16,20 @@ from protocol.conduct import CONDUCT_ITEMS, LEVEL_LABELS, PRAISE_CODES, RAW_LEVE
 from protocol.i18n import Lang, localized
 from server.auth.users import User
 from server.config import SiteConfig
+from server.reports.citizens_cells import HEADINGS
+from server.reports.citizens_cells import WORDS as CITIZEN_WORDS
 from server.reports.columns import FIGURE_COLUMNS
-from server.reports.wording import FLAG_KINDS, GROUPS, KEY_HEADERS, SOURCES, VIEW_TITLES, pick
+from server.reports.wording import (
+    FLAG_KINDS,
+    GROUPS,
+    KEY_HEADERS,
+    SHEETS,
+    SOURCES,
+    SUGGESTION_COUNTS,
+    SUGGESTIONS_NOT_APPLICABLE,
+    VIEW_TITLES,
+    pick,
+)
 from server.web import i18n
 from server.web.deps import Config, Engine
 from server.web.guards import ReportsUser
@@ -62,9 +75,21 @@ def page_data(cfg: SiteConfig, user: User, lang: Lang, today: str) -> dict[str, 
             }
             for i in CONDUCT_ITEMS
         ],
+        "citizens": citizens_words(lang),
         "strings": i18n.js_strings(
             lang, [k for k in i18n.STRINGS if k.startswith("rep_")] + _COMMON
         ),
+    }
+
+
+def citizens_words(lang: Lang) -> dict[str, Any]:
+    """The words of the "Ý kiến của công dân" part, the exports' own."""
+    return {
+        "title": pick(SHEETS["citizens"], lang),
+        "heads": {k: pick(v, lang) for k, v in HEADINGS.items()},
+        "words": {k: pick(v, lang) for k, v in CITIZEN_WORDS.items()},
+        "counts": {k: pick(v, lang) for k, v in SUGGESTION_COUNTS.items()},
+        "not_applicable": pick(SUGGESTIONS_NOT_APPLICABLE, lang),
     }
 
 

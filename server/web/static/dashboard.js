@@ -1,10 +1,12 @@
-// The supervisor dashboard: queues, desks, devices, the live stream of ratings, today's
-// satisfaction against this year's target, and the alerts — all pushed live.
+// The supervisor dashboard: queues, desks, devices, the live stream of ratings (with
+// where each was given and a phone's comment), the suggestion box, today's satisfaction
+// against this year's target, and the alerts — all pushed live. What citizens typed is
+// only ever set as text (textContent), never as HTML.
 "use strict";
 
 const S = PAGE.strings;
 const C = PAGE.conduct;
-const st = { queues: {}, desks: {}, stats: {}, devices: {}, ratings: [], alerts: [], server: null };
+const st = { queues: {}, desks: {}, stats: {}, devices: {}, ratings: [], alerts: [], server: null, suggestions: [], sgOpen: 0 };
 const MAX_RATINGS = 30;
 // For tests and benchmarks: when each rating reached the page (ms since the epoch).
 window.motcuaDash = { ratingAt: {} };
@@ -90,7 +92,9 @@ function ratingItem(r) {
     el("span", { class: "r-time" }, hhmm(r.received_at)),
     el("span", { class: "r-level" }, C.raw_levels[r.level_raw] || C.levels[r.level]),
     el("span", { class: "r-who" }, `${r.number} · ${r.desk_name}${r.clerk_name ? " · " + r.clerk_name : ""}`),
-    el("span", { class: "r-conduct muted" }, conduct(r) + (r.partial ? ` (${S.partial})` : "")));
+    el("span", { class: "r-source", "data-source": r.source }, S["src_" + r.source] || r.source),
+    el("span", { class: "r-conduct muted" }, conduct(r) + (r.partial ? ` (${S.partial})` : "")),
+    r.comment ? el("span", { class: "r-comment" }, `“${r.comment}”`) : null);
 }
 
 function renderRatings() {
@@ -119,7 +123,79 @@ function renderServer() {
   if (note) note.hidden = !st.server || st.server.presence_known;
 }
 
-function renderAll() { renderServer(); renderAlerts(); renderKpi(); renderQueues(); renderDesks(); renderRatings(); renderDevices(); }
+// ------------------------------------------------------------------ suggestion box
+// Items are kept by id and reused, so a note being typed survives other arrivals.
+const sgItems = new Map();
+const fmtDM = new Intl.DateTimeFormat("en-GB", { timeZone: TZ, day: "2-digit", month: "2-digit" });
+const ddmmHHMM = (iso) => `${fmtDM.format(new Date(iso))} ${hhmm(iso)}`;
+
+function sgForm(g, li) {
+  const note = el("textarea", { rows: 2, maxLength: 1000, placeholder: S.sg_note, className: "sg-note" });
+  note.setAttribute("aria-label", S.sg_note);
+  const err = el("p", { class: "error sg-error", hidden: true });
+  const save = el("button", { type: "submit", class: "primary" }, S.sg_save);
+  const cancel = el("button", { type: "button" }, S.sg_cancel);
+  const form = el("form", { class: "sg-form" }, note, el("div", { class: "sg-buttons" }, save, cancel), err);
+  cancel.onclick = () => { form.remove(); li.querySelector(".sg-handle").hidden = false; };
+  form.onsubmit = async (ev) => {
+    ev.preventDefault();
+    if (!note.value.trim()) { err.textContent = S.sg_note; err.hidden = false; note.focus(); return; }
+    save.disabled = true;
+    const r = await api(`/api/sites/${encodeURIComponent(PAGE.site)}/suggestions/${g.id}/handled`, { note: note.value });
+    save.disabled = false;
+    if (r.ok) { suggestionChanged(r.data); return; }
+    err.textContent = problem(r.data); err.hidden = false;
+  };
+  return form;
+}
+
+function sgItem(g) {
+  let li = sgItems.get(g.id);
+  if (li) return li;
+  const service = g.service ? (PAGE.lang === "en" ? g.service_name_en : g.service_name) : "";
+  const handle = el("button", { type: "button", class: "sg-handle" }, S.sg_handle);
+  li = el("li", { class: "sg", "data-id": g.id },
+    el("div", { class: "sg-head" },
+      el("span", { class: "sg-time" }, ddmmHHMM(g.received_at)),
+      service ? el("span", { class: "sg-service" }, service) : null,
+      handle),
+    el("p", { class: "sg-text" }, g.text),
+    g.contact ? el("p", { class: "sg-contact" }, `${S.sg_contact}: `, el("span", {}, g.contact)) : null);
+  handle.onclick = () => {
+    handle.hidden = true;
+    const form = sgForm(g, li);
+    li.append(form);
+    form.querySelector("textarea").focus();
+  };
+  sgItems.set(g.id, li);
+  return li;
+}
+
+function renderSuggestions() {
+  const list = document.getElementById("suggestions");
+  const ids = new Set(st.suggestions.map((g) => g.id));
+  for (const id of [...sgItems.keys()]) if (!ids.has(id)) sgItems.delete(id);
+  if (!st.suggestions.length) list.replaceChildren(el("li", { class: "muted" }, S.sg_none));
+  else list.replaceChildren(...st.suggestions.map(sgItem));
+  const count = document.getElementById("sg-count");
+  count.textContent = st.sgOpen ? S.sg_open.replace("{n}", st.sgOpen) : "";
+  document.getElementById("suggestions-card").classList.toggle("has-open", st.sgOpen > 0);
+}
+
+// A suggestion received (open) or handled (here, on another dashboard, by the API).
+function suggestionChanged(g) {
+  const known = st.suggestions.some((x) => x.id === g.id);
+  if (g.handled_at) {
+    if (known) { st.suggestions = st.suggestions.filter((x) => x.id !== g.id); st.sgOpen = Math.max(0, st.sgOpen - 1); }
+  } else if (!known) {
+    st.suggestions.push(g);
+    st.sgOpen += 1;
+  }
+  renderSuggestions();
+  if (!g.handled_at) sgItems.get(g.id)?.classList.add("flash");
+}
+
+function renderAll() { renderServer(); renderAlerts(); renderKpi(); renderQueues(); renderDesks(); renderRatings(); renderSuggestions(); renderDevices(); }
 
 Live.connect("dashboard", (m) => {
   switch (m.type) {
@@ -130,6 +206,7 @@ Live.connect("dashboard", (m) => {
       m.stats.forEach((k) => (st.stats[k.desk_id] = k));
       m.devices.forEach((v) => (st.devices[v.id] = v));
       st.ratings = m.ratings; st.alerts = m.alerts; st.server = m.server;
+      st.suggestions = m.suggestions || []; st.sgOpen = m.suggestions_open || 0;
       renderAll(); break;
     case "server": st.server = m.server; renderServer(); break;
     case "devices": st.devices = {}; m.devices.forEach((v) => (st.devices[v.id] = v)); renderDevices(); break;
@@ -144,5 +221,6 @@ Live.connect("dashboard", (m) => {
       window.motcuaDash.ratingAt[m.rating.ticket_id] = Date.now();
       break;
     case "alerts": st.alerts = m.alerts; renderAlerts(); break;
+    case "suggestion": suggestionChanged(m.suggestion); break;
   }
 });

@@ -249,6 +249,7 @@ function exportLinks(report) {
   $("rp-csv").textContent = `CSV: ${PAGE.views[by]}`;
   $("rp-dossiers").href = `${base}/dossiers.csv?${q}`;
   $("rp-dossiers-xlsx").href = `${base}/dossiers.xlsx?${q}`;
+  $("rp-cit-csv").href = `${base}/export.csv?${q}&by=citizens`;
   $("rp-exports").classList.remove("off");
 }
 
@@ -309,6 +310,7 @@ function render(data) {
   renderItems(r);
   renderTabs(r);
   renderFlags(r.flags);
+  renderCitizens(r.citizens);
   renderOfficial(data.official, data.official_text);
   exportLinks(r);
 }
@@ -377,7 +379,7 @@ function renderCards(r) {
       difference(c, f, r.previous, S.rep_vs_prev),
       difference(c, f, r.last_year, S.rep_vs_last_year));
   });
-  cards.push(levelsCard(f), sourcesCard(f, r.letters));
+  cards.push(levelsCard(f), sourcesCard(f, r.letters, r.citizens));
   $("rp-cards").replaceChildren(...cards);
 }
 
@@ -396,13 +398,14 @@ function levelsCard(f) {
     f.partial ? el("div", { class: "rp-card-sub" }, `${num(f.partial, 0)} ${S.rep_partial}`) : null);
 }
 
-function sourcesCard(f, letters) {
+function sourcesCard(f, letters, said) {
   const sources = PAGE.sources.filter((s) => f.by_source[s.id]).map((s) => [s.name, f.by_source[s.id]]);
   return el("div", { class: "card rp-card", id: "card-letters" },
     el("div", { class: "rp-card-label" }, S.rep_by_source),
     sources.length ? pairs(sources) : el("div", { class: "muted" }, "—"),
     el("div", { class: "rp-card-label rp-gap" }, S.rep_letters),
-    pairs([[S.rep_apology, letters.apology], [S.rep_thanks, letters.thanks]]));
+    pairs([[S.rep_apology, letters.apology], [S.rep_thanks, letters.thanks]]),
+    citizensPairs(said));
 }
 
 // ------------------------------------------------------------------ charts
@@ -676,6 +679,79 @@ function renderFlags(flags) {
       el("td", {}, EN ? f.detail_en : f.detail));
   });
   $("rp-flags").replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
+}
+
+// ------------------------------------------------------------------ citizens' comments and suggestions
+// Everything a citizen typed is put in with textContent (el), never as markup. The
+// contact left with a suggestion is shown here, to supervisors (a clerk's report has no
+// suggestions: they are not tied to a clerk); the PDF leaves it out.
+
+const CIT = PAGE.citizens;
+
+// In the sources card: how many comments, and how many suggestions wait for an answer.
+function citizensPairs(c) {
+  const lines = [[CIT.words.comments, c.comments_total]];
+  if (c.suggestions) lines.push([CIT.counts.open, c.suggestions.open]);
+  const list = pairs(lines);
+  list.id = "card-citizens";
+  return el("div", {}, el("div", { class: "rp-card-label rp-gap" }, CIT.title), list);
+}
+
+function when(iso) {
+  return `${ddmmyyyy(new Date(iso))} ${hhmm(iso)}`;
+}
+
+function citHead(keys) {
+  return el("thead", {}, el("tr", {}, ...keys.map((k) => el("th", {}, CIT.heads[k]))));
+}
+
+function emptyBody(span) {
+  return el("tbody", {}, el("tr", {}, el("td", { class: "muted", colSpan: span }, CIT.words.none)));
+}
+
+function more(id, count, shown, key) {
+  const rest = count - shown;
+  $(id).hidden = rest <= 0;
+  $(id).textContent = rest > 0 ? fill(CIT.words[key], { n: num(rest, 0) }) : "";
+}
+
+function renderCitizens(c) {
+  $("rp-cit-title").textContent = CIT.title;
+  $("rp-comments-title").textContent = CIT.words.comments;
+  const ckeys = ["when", "number", "service", "desk", "clerk", "level", "source", "text"];
+  const crow = (x) => el("tr", { class: "comment" },
+    el("td", { class: "nowrap" }, when(x.at)),
+    el("td", {}, x.number),
+    el("td", {}, nameOf(PAGE.services, x.service)),
+    el("td", {}, x.desk_id ? nameOf(PAGE.desks, x.desk_id) : ""),
+    el("td", {}, x.clerk_id ? nameOf(PAGE.clerks, x.clerk_id) : ""),
+    el("td", {}, PAGE.raw_levels[x.level_raw] || PAGE.levels[x.level] || x.level_raw),
+    el("td", {}, nameOf(PAGE.sources, x.source)),
+    el("td", { class: "rp-said" }, x.text));
+  $("rp-comments").replaceChildren(citHead(ckeys), c.comments.length ? el("tbody", {}, ...c.comments.map(crow)) : emptyBody(ckeys.length));
+  more("rp-comments-more", c.comments_total, c.comments.length, "more_comments");
+
+  const n = c.suggestions;
+  $("rp-sugg-part").hidden = !n && IS_CLERK;
+  $("rp-sugg-title").textContent = CIT.words.suggestions;
+  if (!n) {
+    $("rp-sugg-counts").textContent = CIT.not_applicable;
+    $("rp-suggestions").replaceChildren();
+    more("rp-sugg-more", 0, 0, "more_suggestions");
+    return;
+  }
+  $("rp-sugg-counts").replaceChildren(...["received", "handled", "open"].flatMap((k, i) => [i ? " · " : "", `${CIT.counts[k]}: `, el("b", {}, num(n[k], 0))]));
+  $("rp-sugg-counts").classList.add("rp-counts");
+  const skeys = ["when", "service", "status", "text", "contact", "note"];
+  const srow = (x) => el("tr", { class: x.handled_at ? "suggestion handled" : "suggestion open" },
+    el("td", { class: "nowrap" }, when(x.received_at)),
+    el("td", {}, x.service ? nameOf(PAGE.services, x.service) : ""),
+    el("td", { class: "rp-status" }, x.handled_at ? `${CIT.words.handled} ${when(x.handled_at)}` : CIT.words.open),
+    el("td", { class: "rp-said" }, x.text),
+    el("td", { class: "rp-contact" }, x.contact || ""),
+    el("td", { class: "rp-said" }, x.handled_note || ""));
+  $("rp-suggestions").replaceChildren(citHead(skeys), c.suggestion_items.length ? el("tbody", {}, ...c.suggestion_items.map(srow)) : emptyBody(skeys.length));
+  more("rp-sugg-more", n.received, c.suggestion_items.length, "more_suggestions");
 }
 
 // ------------------------------------------------------------------ official table
