@@ -170,6 +170,7 @@ _ENTRIES: dict[str, tuple[str, str]] = {
         "no waiting ticket {number} for this desk today",
     ),
     "not_found.letter": ("Không có phiếu này", "no such letter"),
+    "not_found.suggestion": ("Không có góp ý này", "No such suggestion"),
     "not_in_reserve": (
         "Số {number} không thuộc khối số dự phòng của ki-ốt này",
         "{number} is not in the reserve block of {kiosk} for {service} on {day} ({have})",
@@ -258,6 +259,10 @@ _ENTRIES: dict[str, tuple[str, str]] = {
     ),
     "duplicate": _DEVICE_FAULT,
     "conflict": _DEVICE_FAULT,
+    "conflict.handled": (
+        "Góp ý này đã được xử lý lúc {at} ({by})",
+        "This suggestion was already handled at {at} ({by})",
+    ),
     "device_mismatch": _DEVICE_FAULT,
     "not_desk_pad": _DEVICE_FAULT,
     "request_expired": ("Yêu cầu đã quá hạn", "request expired"),

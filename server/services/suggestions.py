@@ -7,8 +7,9 @@ transaction has committed. Nothing about the citizen is stored but the contact t
 chose to type. Marking handled takes a note, says who and when, and happens once: a
 second "handled" is refused (``conflict``), whoever asks.
 
-The refusals' sentences are here, beside the checks that raise them
-(`SuggestionRefused`): they speak to a citizen, not to a device.
+The sentences about what the citizen typed are here, beside the checks that raise
+them; the other refusals (unknown service, no such suggestion, already handled) are
+worded by `protocol.refusals` like every other.
 """
 
 from __future__ import annotations
@@ -63,10 +64,6 @@ _WORDING = Catalog(
             "Thông tin liên hệ có ký tự không in được",
             "The contact contains characters that cannot be shown",
         ),
-        "unknown_service": (
-            "Không có lĩnh vực “{service}” tại đơn vị này",
-            "Unknown service {service!r}",
-        ),
         "note_empty": ("Hãy ghi cách đã xử lý", "Please write how it was handled"),
         "note_long": (
             "Ghi chú dài quá {max} ký tự (đang có {length} ký tự)",
@@ -75,11 +72,6 @@ _WORDING = Catalog(
         "note_control": (
             "Ghi chú có ký tự không in được",
             "The note contains characters that cannot be shown",
-        ),
-        "not_found": ("Không có góp ý này", "No such suggestion"),
-        "handled": (
-            "Góp ý này đã được xử lý lúc {at} ({by})",
-            "This suggestion was already handled at {at} ({by})",
         ),
     }
 )
@@ -91,7 +83,10 @@ class SuggestionRefused(MotcuaError):
     ``unknown_service``, ``not_found``, ``conflict``) the HTTP side turns into a status."""
 
     def worded(self, detail: str) -> Localized:
-        return _WORDING.both(self.variant or "", **self.params)
+        """What the citizen typed is worded here; the rest by `protocol.refusals`."""
+        if self.code is Reason.INVALID and self.variant:
+            return _WORDING.both(self.variant, **self.params)
+        return super().worded(detail)
 
 
 def _printable(ch: str, allowed: str) -> bool:
@@ -147,9 +142,7 @@ class SuggestionService:
         body = _check(text, "text", TEXT_MIN, TEXT_MAX, lines=True)
         code = (service or "").strip() or None
         if code is not None and code not in self.config.service_by_code:
-            raise SuggestionRefused(
-                Reason.UNKNOWN_SERVICE, variant="unknown_service", service=code[:16]
-            )
+            raise SuggestionRefused(Reason.UNKNOWN_SERVICE, service=code[:16])
         reach = _check(contact or "", "contact", 0, CONTACT_MAX, lines=False) or None
         now = now_utc()
         row = SuggestionRow(
@@ -175,7 +168,7 @@ class SuggestionService:
         with self.db.write() as s:
             row = s.get(SuggestionRow, suggestion_id, with_for_update=True)
             if row is None or row.site != self.config.site.code:
-                raise SuggestionRefused(Reason.NOT_FOUND, variant="not_found")
+                raise SuggestionRefused(Reason.NOT_FOUND, variant="suggestion")
             if row.handled_at is not None:
                 raise SuggestionRefused(
                     Reason.CONFLICT,
