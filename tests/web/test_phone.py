@@ -43,7 +43,22 @@ WAIT_MS = 15_000
 SPY = """
 window.__vibrations = [];
 navigator.vibrate = function (p) { window.__vibrations.push(p); return true; };
+window.__tones = [];
+(function () {
+  var C = window.AudioContext;
+  if (!C) return;
+  var make = C.prototype.createOscillator;
+  C.prototype.createOscillator = function () {
+    var o = make.call(this), start = o.start.bind(o);
+    o.start = function (t) { window.__tones.push(o.frequency.value); return start(t); };
+    return o;
+  };
+})();
 """
+#: What the page plays and vibrates for a call (the tap that allows them plays 660 Hz
+#: alone and vibrates 80 ms: a call is told apart by its 880 Hz tone and its pattern).
+CALL_TONE = 880
+CALL_VIBRATION = [400, 200, 400, 200, 800]
 
 
 @pytest.fixture
@@ -183,7 +198,10 @@ def test_a_phone_follows_its_number_is_called_and_rates_the_visit(
     expect(banner).to_contain_text("Mời ông/bà đến Quầy 1")
     expect(page.locator("#call-text")).to_contain_text(call_text(number, 1))  # as the board says
     assert phone.polls() == polls, "with the socket up the page does not poll: it was pushed"
-    eventually(lambda: page.evaluate("window.__vibrations.length") > 0, "the phone to vibrate", 10)
+    eventually(
+        lambda: CALL_VIBRATION in page.evaluate("window.__vibrations"), "the phone to vibrate", 10
+    )
+    eventually(lambda: CALL_TONE in page.evaluate("window.__tones"), "the phone to ring", 10)
     phone.no_horizontal_scroll()
     phone.shot(shots, "called.png")
     # the same ticket open on a second phone, which follows by polling
@@ -323,4 +341,30 @@ def test_english_and_the_weight_of_the_page(browser: Any, web: WebServer, kiosk:
     page.tap("#lang")
     expect(page.locator("#ahead")).to_have_text("Ông/bà là người tiếp theo", timeout=WAIT_MS)
     phone.only_own_origin()
+    phone.close()
+
+
+def test_a_transferred_visit_is_followed_to_its_new_service(
+    browser: Any, web: WebServer, kiosk: MqttLink
+) -> None:
+    """The clerk sends the citizen to another service: the same page (the same QR code)
+    says so and follows the visit in its new queue, behind who already waits there."""
+    take(kiosk, "dd")  # someone already waits for Đất đai
+    tid, number = take(kiosk)
+    clerk = Clerk(web)
+    clerk("open")
+    assert clerk("call-next")["ticket"]["ticket_id"] == tid
+    phone = Phone(browser, web, f"/t/{tid}")
+    page = phone.page
+    expect(page.locator("#banner")).to_be_visible(timeout=WAIT_MS)
+    clerk("start")
+    r = clerk.http.post("/api/sites/gialoc/desks/q1/transfer", json={"service": "dd"})
+    assert r.status_code == 200, r.text
+    expect(page.locator("#moved")).to_have_text("Đã chuyển sang Đất đai", timeout=WAIT_MS)
+    expect(page.locator("#number")).to_have_text(number)
+    expect(page.locator("#service")).to_have_text("Đất đai")
+    expect(page.locator("#status")).to_have_text("Đang chờ đến lượt")
+    # it keeps its original issue time: the one who took a number before it stays ahead
+    expect(page.locator("#ahead")).to_have_text("Còn 1 người trước ông/bà")
+    expect(page.locator("#banner")).to_be_hidden()
     phone.close()
