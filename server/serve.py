@@ -81,9 +81,8 @@ def serve(
     shown = "127.0.0.1" if http.host in ("0.0.0.0", "::") else http.host
     print(banner or f"motcua: {config.site.name}", flush=True)
     print(f"  HTTP:  http://{shown}:{port}/   (API: http://{shown}:{port}/docs)", flush=True)
-    print(
-        f"  Phones (QR): {config.site.public_url}/t/…   {config.site.public_url}/gop-y", flush=True
-    )
+    phones = config.site.public_url
+    print(f"  Điện thoại / phones (QR): {phones}/t/…   {phones}/gop-y", flush=True)
     broker = config.server.broker
     where = (
         f"{broker.bind}:{rt.port} (embedded: Mosquitto started by the server)"
