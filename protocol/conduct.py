@@ -129,3 +129,16 @@ PRAISE_CODES: frozenset[str] = frozenset(
 #: Items a citizen may give as reasons after a negative rating: 5 Không violations and
 #: 4 Xin / 4 Luôn items the clerk missed.
 REASON_CODES: frozenset[str] = frozenset(CONDUCT_BY_CODE)
+
+#: How a 4 Xin / 4 Luôn item reads when given as a reason (what the clerk missed), on
+#: the pad and on the citizen's phone.
+MISSED_LABELS: dict[str, tuple[str, str]] = {
+    "xin_chao": ("Chưa chào hỏi", "Did not greet you"),
+    "xin_phep": ("Chưa xin phép", "Did not ask your permission"),
+    "xin_loi": ("Chưa xin lỗi", "Did not apologise"),
+    "xin_cam_on": ("Chưa cảm ơn", "Did not thank you"),
+    "luon_mim_cuoi": ("Chưa mỉm cười", "Did not smile"),
+    "luon_nhe_nhang": ("Chưa nhẹ nhàng", "Was not gentle"),
+    "luon_lang_nghe": ("Chưa lắng nghe", "Did not listen"),
+    "luon_san_long_giup_do": ("Chưa sẵn lòng giúp đỡ", "Was not willing to help"),
+}

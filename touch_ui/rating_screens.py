@@ -16,7 +16,14 @@ from typing import Any
 from kivy.lang import Builder
 from kivy.properties import StringProperty
 
-from protocol.conduct import CONDUCT_ITEMS, RAW_LEVEL_LABELS, ConductItem, Group, RawLevel
+from protocol.conduct import (
+    CONDUCT_ITEMS,
+    MISSED_LABELS,
+    RAW_LEVEL_LABELS,
+    ConductItem,
+    Group,
+    RawLevel,
+)
 from protocol.i18n import Lang
 from touch_ui import theme
 from touch_ui.widgets import ChoiceToggle, FaceButton, PressGuard, TouchScreen
@@ -33,22 +40,9 @@ PRAISE_ITEMS = [i for i in CONDUCT_ITEMS if i.group in (Group.XIN, Group.LUON)]
 REASON_ITEMS = [i for i in CONDUCT_ITEMS if i.group is Group.KHONG] + PRAISE_ITEMS
 
 
-#: After a negative answer the 4 Xin / 4 Luôn items are offered as what was missing.
-MISSED: dict[str, tuple[str, str]] = {
-    "xin_chao": ("Chưa chào hỏi", "Did not greet you"),
-    "xin_phep": ("Chưa xin phép", "Did not ask your permission"),
-    "xin_loi": ("Chưa xin lỗi", "Did not apologise"),
-    "xin_cam_on": ("Chưa cảm ơn", "Did not thank you"),
-    "luon_mim_cuoi": ("Chưa mỉm cười", "Did not smile"),
-    "luon_nhe_nhang": ("Chưa nhẹ nhàng", "Was not gentle"),
-    "luon_lang_nghe": ("Chưa lắng nghe", "Did not listen"),
-    "luon_san_long_giup_do": ("Chưa sẵn lòng giúp đỡ", "Was not willing to help"),
-}
-
-
 def item_label(item: Any, kind: str, lang: Lang) -> str:
-    if kind == "reason" and item.code in MISSED:
-        vi, en = MISSED[item.code]
+    if kind == "reason" and item.code in MISSED_LABELS:
+        vi, en = MISSED_LABELS[item.code]
     else:
         vi, en = item.vi, item.en
     return vi if lang == "vi" else en

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from protocol.conduct import CONDUCT_ITEMS, RAW_LEVEL_LABELS, Group, RawLevel
+from protocol.conduct import CONDUCT_ITEMS, MISSED_LABELS, RAW_LEVEL_LABELS, Group, RawLevel
 from protocol.i18n import Catalog, Lang
 
 PHONE = Catalog(
@@ -119,19 +119,6 @@ PHONE = Catalog(
     }
 )
 
-#: After a negative level the 4 Xin / 4 Luôn items are offered as what was missing
-#: (the pad's wording, `touch_ui.rating_screens.MISSED`).
-MISSED: dict[str, tuple[str, str]] = {
-    "xin_chao": ("Chưa chào hỏi", "Did not greet you"),
-    "xin_phep": ("Chưa xin phép", "Did not ask your permission"),
-    "xin_loi": ("Chưa xin lỗi", "Did not apologise"),
-    "xin_cam_on": ("Chưa cảm ơn", "Did not thank you"),
-    "luon_mim_cuoi": ("Chưa mỉm cười", "Did not smile"),
-    "luon_nhe_nhang": ("Chưa nhẹ nhàng", "Was not gentle"),
-    "luon_lang_nghe": ("Chưa lắng nghe", "Did not listen"),
-    "luon_san_long_giup_do": ("Chưa sẵn lòng giúp đỡ", "Was not willing to help"),
-}
-
 
 def phone_strings(lang: Lang) -> dict[str, str]:
     """Every text of the page in ``lang`` (placeholders left for the script)."""
@@ -152,5 +139,5 @@ def rating_choices(lang: Lang, levels: tuple[RawLevel, ...]) -> dict[str, Any]:
         ],
         "praise": [{"code": c.code, "label": (c.vi, c.en)[i]} for c in praise],
         "reasons": [{"code": c.code, "label": (c.vi, c.en)[i]} for c in khong]
-        + [{"code": c.code, "label": MISSED[c.code][i]} for c in praise],
+        + [{"code": c.code, "label": MISSED_LABELS[c.code][i]} for c in praise],
     }

@@ -10,6 +10,7 @@ docs/img/phone), else to a temporary folder.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import uuid
@@ -25,7 +26,7 @@ from sqlalchemy import select
 from protocol.link import MqttLink
 from protocol.messages import OfflineTicket, ReserveBlocks
 from protocol.mqtt.message import Message
-from server.db.tables import RatingRow, RejectedMessageRow
+from server.db.tables import RatingRow, RejectedMessageRow, TicketRow
 from server.runtime import ServerRuntime
 from server.voice.words import call_text
 from tests.conftest import SHOTS_ENV
@@ -266,6 +267,10 @@ def test_a_number_issued_offline_is_followed_once_it_reaches_the_server(
     reserve = reserves.get(timeout=30)
     block = next(b for b in reserve.blocks if b.service == "tp")
     tid = uuid.uuid4()  # printed on the ticket by the offline kiosk
+    before = httpx.get(f"{web.url}/t/{tid}", timeout=30)
+    assert before.status_code == 200, "a ticket not yet on the server is never a 404"
+    data = before.text.split('id="page-data">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(data)["view"]["state"] == "pending"
     phone = Phone(browser, web, f"/t/{tid}")
     page = phone.page
     expect(page.locator("#status")).to_contain_text("chưa về đến máy chủ")
@@ -286,6 +291,9 @@ def test_a_number_issued_offline_is_followed_once_it_reaches_the_server(
     expect(page.locator("#number")).to_have_text(number, timeout=WAIT_MS)
     expect(page.locator("#status")).to_have_text("Đang chờ đến lượt")
     expect(page.locator("#ahead")).to_have_text("Ông/bà là người tiếp theo")
+    with web.rt.db.read() as s:
+        row = s.get(TicketRow, tid)
+        assert row is not None and (row.number, row.offline) == (number, True)
     phone.only_own_origin()
     phone.close()
 
