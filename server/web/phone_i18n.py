@@ -92,7 +92,14 @@ PHONE = Catalog(
         ),
         "err_too_large": ("Nội dung gửi quá dài", "The request is too large"),
         "err_json": ("Nội dung gửi không đọc được", "The request could not be read"),
-        "err_invalid": ("Đánh giá không hợp lệ: {d}", "Invalid rating: {d}"),
+        "err_invalid": (
+            "Đánh giá không hợp lệ: hãy tải lại trang và thử lại",
+            "Invalid rating ({d}): reload the page and try again",
+        ),
+        "err_comment": (
+            "Ý kiến dài quá 500 ký tự hoặc có ký tự không hợp lệ: hãy sửa lại",
+            "The comment is over 500 characters or has characters not allowed: please correct it",
+        ),
         "err_too_many": (
             "Gửi quá nhiều lần: hãy thử lại sau {s} giây",
             "Too many attempts: try again in {s} s",
@@ -106,7 +113,10 @@ PHONE = Catalog(
             "Đã hết thời gian đánh giá lượt này",
             "The time to rate this visit has passed",
         ),
-        "err_level": ("Mức đánh giá không có ở nơi này", "This level is not used here"),
+        "err_level": (
+            "Mức đánh giá này không được dùng tại đơn vị",
+            "This level is not used at this office",
+        ),
         "err_refused": ("Không nhận được đánh giá này", "This rating cannot be taken"),
         "err_conflict": (
             "Mã gửi này đã dùng cho một đánh giá khác",

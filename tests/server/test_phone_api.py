@@ -153,8 +153,12 @@ def test_bad_rating_posts_are_refused_with_a_reason(api: TestClient, server: Ser
     refused(post(api, tid, {**form(), "citizen": "Nguyễn Văn A"}), 422, "invalid")
     refused(post(api, tid, form(level="great")), 422, "invalid")
     refused(post(api, tid, {"level": "satisfied"}), 422, "invalid")  # no msg_id
-    refused(post(api, tid, form(comment="a\x00b")), 422, "invalid")
-    refused(post(api, tid, form(comment="é" * 501)), 422, "invalid")
+    # what the citizen typed: the page says what to fix, in Vietnamese, no English jargon
+    for comment in ("a\x00b", "é" * 501):
+        body = refused(post(api, tid, form(comment=comment)), 422, "invalid")
+        assert body["message"] == PHONE["err_comment"].vi
+    body = refused(post(api, tid, form(level="great")), 422, "invalid")
+    assert body["message"] == PHONE["err_invalid"].vi and "level" in body["message_en"]
     refused(post(api, tid, form(praised=["khong_tre_hen"])), 422, "invalid")
     refused(post(api, tid, form("dissatisfied", praised=["xin_chao"])), 422, "invalid")
     refused(post(api, tid, form(reasons=["xin_chao"])), 422, "invalid")

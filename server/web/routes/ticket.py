@@ -123,6 +123,9 @@ def _form(body: bytes) -> PhoneRating | JSONResponse:
         first = e.errors()[0]
         where = ".".join(str(x) for x in first["loc"]) or "body"
         detail = f"{where}: {first['msg']}"[:200]
+        log.info("phone rating refused: %s", detail)
+        if first["loc"][:1] == ("comment",):  # what the citizen typed: say what to fix
+            return refusal("invalid", "err_comment", 422)
         return refusal("invalid", "err_invalid", 422, d=detail)
 
 
