@@ -32,6 +32,7 @@ from server.services.suggestions import (
 from server.web import suggest_i18n
 from server.web.deps import Config, Context
 from server.web.i18n import lang_of
+from server.web.public_posts import bounded_body, client_address, is_json
 from server.web.qr import qr_svg
 from server.web.render import render
 
@@ -90,7 +91,7 @@ def suggestion_page(request: Request, config: Config) -> Response:
 
 
 def _refusal(request: Request, status: int, code: str, key: str, **values: object) -> Response:
-    address = request.client.host if request.client else "?"
+    address = client_address(request)
     log.info("suggestion from %s refused: %s (%d)", address, code, status)
     detail = {
         "code": code,
@@ -100,28 +101,14 @@ def _refusal(request: Request, status: int, code: str, key: str, **values: objec
     return JSONResponse({"detail": detail}, status_code=status)
 
 
-async def _body(request: Request) -> bytes | None:
-    """The body, or None when it is larger than `MAX_BODY` (read no further)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        return None
-    data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > MAX_BODY:
-            return None
-    return bytes(data)
-
-
 @router.post(PATH)
 async def send_suggestion(request: Request, suggestions: Suggestions) -> Response:
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != "application/json":
+    if not is_json(request):
         return _refusal(request, 415, "content_type", "content_type")
-    raw = await _body(request)
+    raw = await bounded_body(request, MAX_BODY)
     if raw is None:
         return _refusal(request, 413, "too_large", "too_large")
-    address = request.client.host if request.client else "?"
+    address = client_address(request)
     wait = suggestions.throttle.take(f"address:{address}")
     if wait:
         refused = _refusal(request, 429, "too_many_attempts", "too_many", s=wait)

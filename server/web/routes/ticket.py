@@ -28,6 +28,7 @@ from server.services.phone import PhoneRated, PhoneRating, PhoneRefused
 from server.web.deps import Context
 from server.web.i18n import lang_of
 from server.web.phone_i18n import PHONE, phone_strings, rating_choices
+from server.web.public_posts import bounded_body, client_address, is_json
 from server.web.render import render
 
 log = logging.getLogger(__name__)
@@ -98,19 +99,6 @@ def ticket_state(ticket_id: str, context: Context) -> Response:
     return _private(JSONResponse(view.model_dump(mode="json")))
 
 
-async def _body(request: Request) -> bytes | None:
-    """The body, or None once it grows past `MAX_BODY`."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return None
-    return body
-
-
 def _form(body: bytes) -> PhoneRating | JSONResponse:
     """The rating form, or the 422 answer saying why not."""
     try:
@@ -131,15 +119,14 @@ def _form(body: bytes) -> PhoneRating | JSONResponse:
 
 @router.post("/t/{ticket_id}/rating")
 async def rate(request: Request, ticket_id: str, context: Context) -> Response:
-    address = request.client.host if request.client else "?"
+    address = client_address(request)
     tid = parse_id(ticket_id)
     if tid is None:
         return refusal("not_found", "err_not_found", 404)
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/json":
-        log.info("phone rating from %s refused: content type %r", address, kind)
+    if not is_json(request):
+        log.info("phone rating from %s refused: not JSON", address)
         return refusal("wrong_type", "err_type", 415)
-    body = await _body(request)
+    body = await bounded_body(request, MAX_BODY)
     if body is None:
         log.info("phone rating from %s refused: body too large", address)
         return refusal("too_large", "err_too_large", 413)
