@@ -221,6 +221,7 @@ class KioskCore(DeviceCore):
             request = TicketRequest(
                 device_id=self.config.device_id,
                 sent_at=self.clock(),
+                clock_offset_s=self.clock_offset(),
                 service=service,
                 priority=priority,
             )
@@ -269,6 +270,7 @@ class KioskCore(DeviceCore):
         event = OfflineTicket(
             device_id=self.config.device_id,
             sent_at=issued_at,
+            clock_offset_s=self.clock_offset(),
             ticket_id=uuid.uuid4(),
             number=format_number(block.prefix, seq),
             service=svc.code,
@@ -358,6 +360,7 @@ class KioskCore(DeviceCore):
         rating = VisitRating(
             device_id=self.config.device_id,
             sent_at=self.clock(),
+            clock_offset_s=self.clock_offset(),
             number=number,
             day=self.today(),
             level=level,

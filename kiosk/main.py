@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.config import KioskConfig
-from touch_ui.device_config import load_device_config
+from touch_ui.device_config import load_device_config, require_password
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 def make_app(config_path: str | Path) -> KioskApp:
     """The kiosk app of ``config_path``, ready to ``run()`` (Kivy is set up first)."""
     config = load_device_config(config_path, KioskConfig)
+    require_password(config)
     from touch_ui import boot
 
     boot.configure(config.screen, config.state_dir)

@@ -6,9 +6,25 @@ only mounts them, in the order ``motcua --help`` lists them.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from motcua.commands import broker, db, demo, devices, report, server, simulate, users
+from motcua import __version__, errors, help_format
+from motcua.commands import (
+    broker,
+    db,
+    demo,
+    device_admin,
+    devices,
+    install,
+    report,
+    server,
+    simulate,
+    users,
+)
+
+help_format.install()  # no <bool> after the flags in --help
 
 app = typer.Typer(
     help="motcua — lấy số thứ tự và đánh giá sự hài lòng tại Bộ phận một cửa "
@@ -16,10 +32,45 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"motcua {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global_options(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Hiện đầy đủ chi tiết lỗi / show the full traceback of an error",
+            envvar="MOTCUA_DEBUG",
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_print_version,
+            is_eager=True,
+            help="In phiên bản rồi thoát / print the version and exit",
+        ),
+    ] = False,
+) -> None:
+    """Options of every command (before the command's name)."""
+    errors.Options.debug = debug
+
+
 app.add_typer(db.app, name="db")
 app.add_typer(broker.app, name="broker-config")
 app.add_typer(users.app, name="user")
+app.add_typer(device_admin.app, name="device")
 app.add_typer(simulate.app, name="simulate")
+app.add_typer(install.app, name="install")
 app.command("report")(report.report)
 app.command("server")(server.server)
 app.command("demo")(demo.demo)
@@ -40,7 +91,7 @@ _mount_optional()
 
 
 def main() -> None:
-    app()
+    errors.run(app)
 
 
 if __name__ == "__main__":

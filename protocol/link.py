@@ -34,6 +34,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel
 
 from protocol.messages import Event
+from protocol.mqtt import connect_failures
 from protocol.mqtt.connection import Connection, PresenceState
 from protocol.mqtt.delivery import Delivery
 from protocol.mqtt.errors import LinkError
@@ -89,6 +90,8 @@ class MqttLink:
         #: Set while the retained ``server/status`` says the server is online.
         self.server_online = self.connection.server_online
         self.client = self.connection.client
+        #: Why the connection cannot be opened (TLS, port), logged once per cause.
+        self.connect_failures = connect_failures.attach(self.connection)
         self._delivery = (
             Delivery(
                 self.connection,

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from protocol import SCHEMA_VERSION
+from protocol.clock import ClockOffset
 from protocol.conduct import PRAISE_CODES, REASON_CODES, RawLevel
 from protocol.numbers import Prefix, TicketNumber
 from protocol.text import (
@@ -99,6 +100,8 @@ class Event(_Strict):
     msg_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     device_id: Identifier
     sent_at: Timestamp
+    #: Server − device clock (s) when sent, if known: judged by sent_at + it (protocol.clock).
+    clock_offset_s: ClockOffset | None = None
 
 
 class TicketRequest(Event):
@@ -251,12 +254,10 @@ class PriorityInfo(_Tolerant):
 
 
 class ReserveBlocks(ServerMessage):
-    """Retained ``kiosk/{id}/reserve``: what a kiosk needs to serve citizens on its own.
-
-    The reserve number blocks it may issue today while it cannot reach the server, and
-    the catalogue (office, services, priority categories) so that a kiosk started while
-    the server is down still shows its buttons. The kiosk keeps the last copy on disk.
-    """
+    """Retained ``kiosk/{id}/reserve``: what a kiosk needs to serve citizens on its own:
+    today's reserve number blocks for when it cannot reach the server, and the catalogue
+    (office, services, priorities) so it shows its buttons even if started while the
+    server is down. The kiosk keeps the last copy on disk."""
 
     kiosk_id: Identifier
     day: date
@@ -270,8 +271,7 @@ class ReserveBlocks(ServerMessage):
 
 
 class ClerkInfo(_Tolerant):
-    """The clerk on duty at a desk. (Servers before issue 13 also sent a ``photo_url``
-    that nothing served; being tolerant, this model ignores it.)"""
+    """The clerk on duty at a desk (tolerant: ignores the old, unused ``photo_url``)."""
 
     id: Identifier
     name: ShortText
@@ -372,8 +372,8 @@ class ServerStatus(ServerMessage):
 
 
 class ServerHeartbeat(ServerMessage):
-    """``server/heartbeat``: the server's message to itself, every few seconds; its echo
-    proves the broker still delivers to the server's subscriptions."""
+    """``server/heartbeat``, every few seconds: its echo proves the broker still delivers
+    to the server's subscriptions; devices read ``sent_at`` as the server's clock."""
 
     boot_id: uuid.UUID
     sent_at: AwareDatetime

@@ -221,13 +221,19 @@ SPECS: tuple[TopicSpec, ...] = (
         summary="a message the server refused, and why (for operators)",
     ),
     TopicSpec(
-        TopicKind.SERVER_HEARTBEAT, "server/heartbeat", Direction.TO_ITSELF,
+        TopicKind.SERVER_HEARTBEAT, "server/heartbeat", Direction.TO_DEVICES,
         retained=False, qos=1, model=m.ServerHeartbeat,
-        writers=_SERVER, readers=(Grant(_S), _MONITOR),
-        summary="the server's message to itself every few seconds: its subscriptions still work",
+        writers=_SERVER, readers=(Grant(_S), *(Grant(p) for p in _DEVICES)),
+        summary="every few seconds: the server's subscriptions still work (its own echo); "
+        "its `sent_at` is the server's clock for the devices (read it with QoS 0)",
     ),
 )
 # fmt: on
+
+#: Devices read `server/heartbeat` at QoS 0 (the server itself at the table's QoS 1): the
+#: broker then queues nothing for an absent device, so every heartbeat a device gets is
+#: fresh enough to measure its clock by.
+DEVICE_HEARTBEAT_QOS: Literal[0] = 0
 
 SPEC: dict[TopicKind, TopicSpec] = {s.kind: s for s in SPECS}
 

@@ -50,6 +50,16 @@ class PadApp(TouchApp):
         self.update_banner()
         self._maybe_rate()
 
+    def update_banner(self) -> None:
+        if not self.core.check_desk():
+            super().update_banner()
+            return
+        text = self.tr("pad_wrong_desk", desk=self.cfg.desk_id, device=self.cfg.device_id)
+        self.banner.show(text)
+        self.banner.text_size = (self.banner.width * 0.96, None)
+        self.banner.halign = "center"
+        self.banner.height = self.banner.font_size * 3.2
+
     def _maybe_rate(self) -> None:
         if self.flow.active or self.sm.current == "rate_thanks":
             return
@@ -85,6 +95,7 @@ class PadApp(TouchApp):
             "screen": self.sm.current,
             "online": self.core.online,
             "banner": self.banner.text,
+            "wrong_desk": self.core.wrong_desk,
             "rating": str(self._rating) if self._rating else None,
             "sent": self.sent,
             "outbox": self.core.link.outbox_depth(),

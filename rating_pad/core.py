@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -23,6 +24,10 @@ from rating_pad.config import PadConfig
 from touch_ui.device_core import DeviceCore
 
 log = logging.getLogger(__name__)
+
+#: The server online and no state of the pad's desk this long after subscribing: the
+#: broker does not give the pad that desk.
+DESK_WAIT_S = 8.0
 
 
 class Answered:
@@ -60,9 +65,50 @@ class PadCore(DeviceCore):
         self.config: PadConfig = config
         self.answered = Answered(str(config.state_dir / f"{config.device_id}.answered.db"))
         self.desk: DeskState | None = None
+        #: The broker does not give this pad its desk: the desk is not the site YAML's.
+        self.wrong_desk = False
+        self._ready_at: float | None = None
 
     def subscribe(self) -> None:
         self.link.subscribe(self.topics.desk_state(self.config.desk_id), self._on_desk)
+        self.link.connection.on_subscription_refused(self._on_refused)
+
+    def _on_refused(self, topic_filter: str) -> None:
+        """The broker's ACL refuses this pad its desk (on paho's thread)."""
+        if topic_filter and topic_filter != self.topics.desk_state(self.config.desk_id):
+            return
+        self._desk_refused()
+
+    def check_desk(self) -> bool:
+        """Whether this pad's desk is refused to it (called every few seconds).
+
+        Mosquitto grants a subscription its ACL does not allow and then delivers nothing
+        (no SUBACK failure): the sign is the server online, every subscription
+        acknowledged and still no retained state of the desk after ``DESK_WAIT_S``.
+        """
+        link = self.link
+        ready = link.connection.subs_ready.is_set() and link.server_online.is_set()
+        if self.desk is not None or not ready:
+            self._ready_at = None
+            return self.wrong_desk
+        now = time.monotonic()
+        if self._ready_at is None:
+            self._ready_at = now
+        elif now - self._ready_at >= DESK_WAIT_S:
+            self._desk_refused()
+        return self.wrong_desk
+
+    def _desk_refused(self) -> None:
+        if self.wrong_desk:
+            return
+        log.error(
+            "pad %s is configured for desk %s, but the broker refuses it that desk's "
+            "news: check desk_id in the pad's YAML and the pad's `desk` in the site YAML",
+            self.config.device_id,
+            self.config.desk_id,
+        )
+        self.wrong_desk = True
+        self.changed()
 
     def close(self) -> None:
         self.answered.close()
@@ -72,6 +118,7 @@ class PadCore(DeviceCore):
         if state is None or state.desk_id != self.config.desk_id:
             return
         self.desk = state
+        self.wrong_desk = False
         self.changed()
 
     def to_rate(self) -> tuple[uuid.UUID, str] | None:
@@ -79,7 +126,7 @@ class PadCore(DeviceCore):
         awaiting = self.desk.awaiting_rating if self.desk else None
         if awaiting is None or awaiting.ticket_id in self.answered:
             return None
-        if awaiting.expires_at <= self.clock():
+        if awaiting.expires_at <= self.server_now():  # the server's time, as expires_at
             return None
         return awaiting.ticket_id, awaiting.number
 
@@ -96,6 +143,7 @@ class PadCore(DeviceCore):
         rating = DeskRating(
             device_id=self.config.device_id,
             sent_at=self.clock(),
+            clock_offset_s=self.clock_offset(),
             ticket_id=ticket_id,
             level=level,
             praised=praised,

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rating_pad.config import PadConfig
-from touch_ui.device_config import load_device_config
+from touch_ui.device_config import load_device_config, require_password
 
 if TYPE_CHECKING:
     from rating_pad.app import PadApp
@@ -22,6 +22,7 @@ def load(config_path: str | Path) -> PadConfig:
 def make_app(config_path: str | Path) -> PadApp:
     """The pad app of ``config_path``, ready to ``run()`` (Kivy is set up first)."""
     config = load(config_path)
+    require_password(config)
     from touch_ui import boot
 
     boot.configure(config.screen, config.state_dir)

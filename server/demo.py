@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import socket
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,7 +31,16 @@ from server.serve import port_free, serve
 from server.simulation.write import history_range, simulate_history
 from server.timeutil import local_day, now_utc
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "site.example.yaml"
+
+def _example_site() -> Path:
+    """config/site.example.yaml of the source tree, or the copy an installed wheel puts
+    in ``<prefix>/share/motcua/config`` (pyproject's data-files)."""
+    source = Path(__file__).resolve().parent.parent / "config" / "site.example.yaml"
+    installed = Path(sys.prefix) / "share" / "motcua" / "config" / "site.example.yaml"
+    return source if source.exists() or not installed.exists() else installed
+
+
+EXAMPLE = _example_site()
 #: Sample history written on the demo's first start, so its reports have something to
 #: show. As busy as a commune office (a district's is ~90 visits a day): written through
 #: the engine's own code paths at ~60 visits/s on a small machine, it takes ~15 s.

@@ -44,7 +44,12 @@ def health_report(rt: ServerRuntime) -> dict[str, Any]:
     if not link_ok:
         state = link_json["state"]
         problems.append(
-            _problem(f"link_{state}", "link", problem=link_json.get("problem") or str(state))
+            _problem(
+                f"link_{state}",
+                "link",
+                problem=link_json.get("problem") or str(state),
+                env=rt.config.server.broker.password_env,
+            )
         )
     if ingest != "ok":
         problems.append(_problem(f"ingest_{ingest}", "ingest", reason=ingest_reason or ingest))
@@ -82,6 +87,12 @@ PROBLEMS = Catalog(
         "link_connecting": ("Đang kết nối tới máy chủ MQTT", "{problem}"),
         "link_disconnected": (
             "Mất kết nối tới máy chủ MQTT: trạng thái thiết bị không rõ",
+            "{problem}",
+        ),
+        "link_refused": (
+            "Máy chủ MQTT từ chối đăng nhập của phần mềm máy chủ: mật khẩu trong biến "
+            "{env} không khớp server.broker.password_hash trong tệp cấu hình (hoặc "
+            "Mosquitto chưa nạp lại tệp mật khẩu); đang thử lại",
             "{problem}",
         ),
         "link_subscriptions_lost": (

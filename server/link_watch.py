@@ -45,7 +45,9 @@ HEARTBEAT_S = 5.0
 #: Heartbeats missed in a row before the subscriptions count as lost.
 MISSED = 3
 
-LinkStateName = Literal["ok", "connecting", "disconnected", "subscriptions_lost", "another_server"]
+LinkStateName = Literal[
+    "ok", "connecting", "disconnected", "refused", "subscriptions_lost", "another_server"
+]
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,20 @@ class LinkReport:
             "last_takeover": self.last_takeover,
             "problem": self.problem,
         }
+
+
+def server_auth_hint(password_env: str, embedded: bool) -> str:
+    """What to check when the broker refuses the server's own account."""
+    if embedded:
+        return (
+            "the one-box broker's password file is not the server's: stop the server, "
+            "check nothing else writes to server.data_dir, start it again"
+        )
+    return (
+        f"the password in {password_env} does not match server.broker.password_hash in the "
+        "site YAML, or Mosquitto still has an older passwd file (run `motcua broker-config "
+        "write` and reload Mosquitto)"
+    )
 
 
 def describe(status: ServerStatus) -> str:
@@ -236,6 +252,9 @@ class LinkWatch:
             if self.fatal:
                 state: LinkStateName = "another_server"
                 problem: str | None = self.fatal
+            elif not connected and self._refusal() is not None:
+                # The broker answers but refuses the log-in: say why, every retry alike.
+                state, problem = "refused", self._refusal()
             elif not connected:
                 state = "disconnected" if self._connects else "connecting"
                 problem = (
@@ -265,6 +284,17 @@ class LinkWatch:
                 last_takeover=self._last_takeover,
                 problem=problem,
             )
+
+    def _refusal(self) -> str | None:
+        """Why the broker refuses the server's log-in, while it does."""
+        refusals = self.link.connection.refusals
+        reason = refusals.current
+        if reason is None:
+            return None
+        if refusals.account_refused:
+            hint = refusals.auth_hint or "check the server's broker password"
+            return f"the broker refuses the server's log-in ({reason}): {hint}"
+        return f"the broker refuses the server's connection ({reason})"
 
     # ------------------------------------------------------------------ watch thread
 

@@ -38,7 +38,7 @@ def public_base(config: SiteConfig, port: int | None = None) -> str:
         return configured
     http = config.server.http
     host = http.host if http.host not in ("0.0.0.0", "::", "") else lan_address()
-    return f"http://{host}:{port or http.port}"
+    return f"{http.scheme}://{host}:{port or http.port}"
 
 
 def with_public_url(config: SiteConfig, port: int | None = None) -> SiteConfig:

@@ -34,7 +34,7 @@ from server.db.database import Database
 from server.db.migrate import upgrade
 from server.db.server_lock import AlreadyRunning, ServerLock
 from server.ingest.worker import IngestWorker
-from server.link_watch import HEARTBEAT_S, LinkReport, LinkWatch
+from server.link_watch import HEARTBEAT_S, LinkReport, LinkWatch, server_auth_hint
 from server.publisher import StatePublisher
 from server.queue.engine import QueueEngine
 from server.reports.rollup import Rollups, Warmer
@@ -159,12 +159,13 @@ class ServerRuntime:
                 )
             password = secret.get_secret_value()
         placement = cfg.server.broker
+        port, ca_file = placement.link_endpoint(self.broker_port)
         settings = BrokerSettings(
             host=placement.host,
-            port=self.port,
+            port=port,
             username=placement.username,
             password=SecretStr(password),
-            tls_ca_file=placement.tls_ca_file,
+            tls_ca_file=ca_file,
             prefix=placement.prefix,
         )
         link = MqttLink(
@@ -178,6 +179,9 @@ class ServerRuntime:
             status_payload=self._status_payload,
             max_inflight=1000,
             announce_after_subscribe=True,
+        )
+        link.connection.refusals.auth_hint = server_auth_hint(
+            placement.password_env, self.use_embedded
         )
         self.link = link
         self.publisher.link = link

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -42,7 +44,51 @@ def http_config(app: FastAPI, http: HttpSettings, port: int) -> uvicorn.Config:
         log_level="warning",
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or [],
+        # HTTPS straight from uvicorn (server.http.tls_cert_file / tls_key_file)
+        ssl_certfile=http.tls_cert_file,
+        ssl_keyfile=http.tls_key_file,
+        # An idle HTTPS keep-alive connection (a browser, the board TV) would hold the
+        # stop for asyncio's 30 s TLS close: past systemd's TimeoutStopSec, hence SIGKILL
+        # before `rt.stop()` (tests/integration/test_operations_doc.py).
+        timeout_graceful_shutdown=5,
     )
+
+
+def unreadable_tls_files(config: SiteConfig, embedded: bool) -> list[str]:
+    """The certificate and key files the site YAML names for this process (HTTPS, the
+    one-box broker, the link's CA) that it cannot read: said before anything starts,
+    rather than as uvicorn's traceback or Mosquitto's last words."""
+    http, broker = config.server.http, config.server.broker
+    named: dict[str, Path | None] = {
+        "server.http.tls_cert_file": http.tls_cert_file,
+        "server.http.tls_key_file": http.tls_key_file,
+        "server.broker (the server's CA)": broker.link_endpoint()[1],
+    }
+    if embedded and broker.tls is not None:
+        named["server.broker.tls.cert_file"] = broker.tls.cert_file
+        named["server.broker.tls.key_file"] = broker.tls.key_file
+        named["server.broker.tls.ca_file"] = broker.tls.ca_file
+    return [
+        f"{field}: {path}"
+        for field, path in named.items()
+        if path is not None and not os.access(path, os.R_OK)
+    ]
+
+
+def mqtt_lines(config: SiteConfig, rt: ServerRuntime) -> list[str]:
+    """The start banner's broker lines: where devices connect, and how."""
+    broker = config.server.broker
+    tls = broker.tls
+    if rt.use_embedded:
+        bind = "127.0.0.1" if tls is not None and tls.local_plain else broker.bind
+        where = f"{bind}:{rt.port} (embedded: Mosquitto started by the server)"
+    else:
+        where = f"{broker.host}:{rt.port}"
+    lines = [f"  MQTT:  mqtt://{where}   topics {config.topics.root}/…"]
+    if tls is not None:
+        lines = lines if tls.local_plain else []
+        lines.append(f"  MQTT:  mqtts://{broker.bind}:{tls.port} (TLS, CA {tls.ca_file})")
+    return lines
 
 
 def serve(
@@ -67,6 +113,15 @@ def serve(
             file=sys.stderr,
         )
         raise SystemExit(2)
+    unreadable = unreadable_tls_files(config, rt.use_embedded)
+    if unreadable:
+        print(
+            "không đọc được tệp chứng chỉ / cannot read the certificate files "
+            f"({'; '.join(unreadable)}): make them with `motcua broker-config tls`, or fix "
+            "the path in the site YAML or the file's owner and mode",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
     try:
         private_dir(config.server.data_dir)
         rt.start()
@@ -80,16 +135,12 @@ def serve(
     server = uvicorn.Server(http_config(create_app(rt), http, port))
     shown = "127.0.0.1" if http.host in ("0.0.0.0", "::") else http.host
     print(banner or f"motcua: {config.site.name}", flush=True)
-    print(f"  HTTP:  http://{shown}:{port}/   (API: http://{shown}:{port}/docs)", flush=True)
+    base = f"{http.scheme}://{shown}:{port}"
+    print(f"  HTTP:  {base}/   (API: {base}/docs)", flush=True)
     phones = config.site.public_url
     print(f"  Điện thoại / phones (QR): {phones}/t/…   {phones}/gop-y", flush=True)
-    broker = config.server.broker
-    where = (
-        f"{broker.bind}:{rt.port} (embedded: Mosquitto started by the server)"
-        if rt.use_embedded
-        else f"{broker.host}:{rt.port}"
-    )
-    print(f"  MQTT:  mqtt://{where}   topics {config.topics.root}/…", flush=True)
+    for line in mqtt_lines(config, rt):
+        print(line, flush=True)
     print(f"  DB:    {rt.db.engine.url.render_as_string(hide_password=True)}", flush=True)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal; its default
     # action would kill us before `rt.stop()` (status offline, broker, SQLite WAL).

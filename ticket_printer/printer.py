@@ -6,7 +6,13 @@ import threading
 import time
 from dataclasses import dataclass
 
-from .errors import PrinterGoneError, PrinterOfflineError, PrinterTimeoutError, error_for_status
+from .errors import (
+    PrinterError,
+    PrinterGoneError,
+    PrinterOfflineError,
+    PrinterTimeoutError,
+    error_for_status,
+)
 from .escpos.tokens import max_command_size
 from .layout import Ticket
 from .profile import PrinterProfile
@@ -42,6 +48,8 @@ class Printer:
         self.profile = profile
         self.transport = transport if transport is not None else open_transport(profile.transport)
         self._lock = threading.RLock()
+        #: Why the last :meth:`check_status` said ``offline`` (port missing, refused…).
+        self.last_fault: PrinterError | None = None
 
     # ----------------------------------------------------------------- lifecycle
     def open(self) -> None:
@@ -64,10 +72,13 @@ class Printer:
         for printer faults."""
         with self._lock:
             try:
-                return self._status()
-            except (PrinterGoneError, PrinterTimeoutError):
+                status = self._status()
+            except (PrinterGoneError, PrinterTimeoutError) as exc:
                 self.transport.close()
+                self.last_fault = exc
                 return PrinterStatus.OFFLINE
+            self.last_fault = None
+            return status
 
     def _status(self) -> PrinterStatus:
         self.transport.open()

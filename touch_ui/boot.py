@@ -22,6 +22,9 @@ def configure(screen: ScreenSettings, state_dir: Path) -> None:
     os.environ.setdefault("KIVY_HOME", str(home))
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    # SDL would turn SIGTERM/SIGINT into a window close, which kiosk mode refuses;
+    # touch_ui.shell handles both signals itself.
+    os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
     from kivy.config import Config
 
     Config.set("kivy", "exit_on_escape", "0")

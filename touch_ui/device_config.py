@@ -13,7 +13,7 @@ from typing import Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
-from protocol.config_errors import format_validation_error
+from protocol.config_errors import format_validation_error, yaml_error_message
 from protocol.locale import DEFAULT_TZ
 from protocol.settings import BrokerSettings
 from protocol.text import Identifier
@@ -66,22 +66,49 @@ class DeviceConfig(BaseModel):
         return self
 
 
+def require_password(config: DeviceConfig) -> None:
+    """Stop at start when the broker password is nowhere: without it the broker refuses
+    every connection ("Not authorized") and the device would retry forever.
+
+    ``broker.password: ""`` in the YAML is an explicit choice (a broker open to
+    anonymous clients, as on a test bench) and passes.
+    """
+    if config.broker.password is None:
+        var, dev = config.password_env, config.device_id
+        raise DeviceConfigError(
+            f"Thiếu biến môi trường {var} (mật khẩu MQTT của thiết bị {dev}) / "
+            f"{var} is not set (the MQTT password of device {dev})"
+        )
+
+
 def load_device_config(path: str | Path, model: type[M]) -> M:
     """Read and validate a device YAML; the error names the file, field and problem."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DeviceConfigError(f"{path}: file not found") from None
+        raise DeviceConfigError(f"{path}: không tìm thấy tệp / file not found") from None
     except UnicodeDecodeError as e:
-        raise DeviceConfigError(f"{path}: not UTF-8 text (byte {e.start})") from None
+        raise DeviceConfigError(
+            f"{path}: tệp không phải UTF-8 (byte {e.start}) / not UTF-8 text (byte {e.start})"
+        ) from None
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise DeviceConfigError(f"{path}: {where}YAML syntax error") from None
+        raise DeviceConfigError(yaml_error_message(path, e)) from None
     if not isinstance(data, dict):
-        raise DeviceConfigError(f"{path}: expected a mapping at the top level")
+        raise DeviceConfigError(
+            f"{path}: tệp phải là các nhóm khoá: giá trị / expected a mapping at the top level"
+        )
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        raise DeviceConfigError(format_validation_error(str(path), e)) from None
+        device = data.get("device_id")
+        named = isinstance(device, str) and bool(device)
+        message = format_validation_error(
+            str(path),
+            e,
+            f"configuration of device {device}" if named else "device configuration",
+            what_vi=f"cấu hình thiết bị {device}" if named else "cấu hình thiết bị",
+            data=data,
+            model=model,
+        )
+        raise DeviceConfigError(message) from None

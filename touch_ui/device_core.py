@@ -1,5 +1,6 @@
 """What every touch device does without Kivy: its MQTT link with the durable outbox,
-change listeners, the retained health report, decoding retained state.
+change listeners, the retained health report, decoding retained state, and its clock's
+offset from the server's (from ``server/heartbeat``; every event is stamped with it).
 
 Subclasses subscribe in ``subscribe()``, add to the health report in ``health()`` and
 look at their hardware in ``check_hardware()`` (called before each health report).
@@ -15,12 +16,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from protocol.clock import now_utc
+from protocol.clock import ServerClock, now_utc
 from protocol.decoding import InvalidMessage, decode
 from protocol.link import MqttLink
-from protocol.messages import DeviceHealth
+from protocol.messages import DeviceHealth, ServerHeartbeat
 from protocol.mqtt.message import Message
-from protocol.topics import TopicKind
+from protocol.topics import DEVICE_HEARTBEAT_QOS, TopicKind
 from protocol.version import VERSION
 from touch_ui.device_config import DeviceConfig
 
@@ -48,6 +49,7 @@ class DeviceCore:
             outbox_path=config.state_dir / f"{config.device_id}.outbox.db",
         )
         self.topics = self.link.topics
+        self.server_clock = ServerClock()
         self._listeners: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._health_wake = threading.Event()
@@ -62,6 +64,9 @@ class DeviceCore:
         """Release the device's own resources after the link stopped (subclasses)."""
 
     def start(self) -> None:
+        self.link.subscribe(
+            self.topics.server_heartbeat(), self._on_heartbeat, DEVICE_HEARTBEAT_QOS
+        )
         self.subscribe()
         self.link.on_connected(self._health_wake.set)
         self.link.start()
@@ -107,12 +112,30 @@ class DeviceCore:
             log.warning("ignored an invalid message on %s: %s", msg.topic, e)
             return None
 
+    # ------------------------------------------------------------------ clock
+
+    def _on_heartbeat(self, msg: Message) -> None:
+        if msg.retain:
+            return  # of unknown age
+        beat = self.decoded(ServerHeartbeat, msg)
+        if beat is not None:
+            self.server_clock.observe(beat.sent_at, self.clock())
+
+    def clock_offset(self) -> float | None:
+        """Server − device clock in seconds, for the events the device sends."""
+        return self.server_clock.offset_s
+
+    def server_now(self) -> datetime:
+        """The server's time by the latest heartbeat (the device's own if none yet)."""
+        return self.server_clock.server_time(self.clock())
+
     # ------------------------------------------------------------------ health
 
     def health(self, **extra: Any) -> DeviceHealth:
         return DeviceHealth(
             device_id=self.config.device_id,
             sent_at=self.clock(),
+            clock_offset_s=self.clock_offset(),
             app_version=VERSION,
             boot_id=self.link.boot_id,
             outbox_depth=self.link.outbox_depth(),

@@ -43,6 +43,14 @@ STRINGS = Catalog(
             "Waiting: {waiting} · about {eta} min",
         ),
         "waiting_none": ("Không phải chờ", "No one waiting"),
+        "no_desk_open": (
+            "Chưa có quầy mở cho dịch vụ này",
+            "No desk open for this service yet",
+        ),
+        "waiting_no_desk": (
+            "Đang chờ: {waiting} người · chưa có quầy mở",
+            "Waiting: {waiting} · no desk open yet",
+        ),
         "no_services": (
             "Máy đang khởi động, xin ông/bà vui lòng chờ trong giây lát…",
             "Starting, please wait a moment…",
@@ -104,6 +112,13 @@ STRINGS = Catalog(
         "pad_no_clerk": ("Quầy chưa có cán bộ", "No clerk at this desk"),
         "pad_serving": ("Đang phục vụ số {number}", "Now serving {number}"),
         "pad_paused": ("Quầy tạm dừng", "Desk paused"),
+        "pad_wrong_desk": (
+            "Máy này được cấu hình cho quầy {desk}, nhưng máy chủ không cho phép thiết bị "
+            "{device} nhận tin của quầy này – kiểm tra desk_id của máy và mục devices "
+            "trong cấu hình đơn vị",
+            "This pad is configured for desk {desk}, but the server refuses device {device} "
+            "the news of that desk – check the pad's desk_id and the site YAML's devices",
+        ),
         "pad_greeting": (
             "Xin chào ông/bà. Sau khi được phục vụ, mời ông/bà đánh giá trên màn hình này.",
             "Welcome. After your visit, please rate it on this screen.",

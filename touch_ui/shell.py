@@ -8,6 +8,8 @@ The language is the app's ``lang`` property: the screens' texts are bound to it 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -34,6 +36,9 @@ log = logging.getLogger(__name__)
 #: Hold a finger this long in the top-left corner to ask for the admin PIN.
 ADMIN_HOLD_S = 3.0
 ADMIN_CORNER = 0.08
+#: A stop asked by SIGTERM/SIGINT waits this long at most for a number being printed
+#: (within the 20 s systemd gives a device unit before it kills it).
+STOP_GRACE_S = 15.0
 
 
 def on_main_thread(fn: Callable[..., Any]) -> Callable[..., None]:
@@ -63,6 +68,7 @@ class TouchApp(App):
         self._admin_ev: Any = None
         self._allow_exit = False
         self.admin_actions: list[tuple[str, Callable[[], None]]] = []
+        self._handle_stop_signals()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -88,6 +94,38 @@ class TouchApp(App):
 
     def on_stop(self) -> None:
         self.core.stop()
+
+    # ------------------------------------------------------------------ stop signals
+
+    def _handle_stop_signals(self) -> None:
+        """SIGTERM (systemctl stop, kill) and SIGINT (Ctrl+C) stop the app cleanly.
+
+        SDL turns both into a request to close the window, which kiosk mode refuses: only
+        kill -9 stopped a kiosk. Python's own handlers replace SDL's (set when the window
+        was created); they only schedule the stop on Kivy's clock.
+        """
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._on_stop_signal)
+
+    def _on_stop_signal(self, signum: int, _frame: Any) -> None:
+        log.info("%s received: stopping", signal.Signals(signum).name)
+        Clock.schedule_once(lambda _dt: self.stop_when_idle(), 0)
+
+    @property
+    def busy(self) -> bool:
+        """Work under way that a stop must let finish (the kiosk: a number printing)."""
+        return False
+
+    def stop_when_idle(self, waited: float = 0.0) -> None:
+        """Stop once nothing is under way (at most ``STOP_GRACE_S`` later)."""
+        if self.busy and waited < STOP_GRACE_S:
+            if not waited:
+                log.info("stopping once the work under way is done (a number printing)")
+            Clock.schedule_once(lambda dt: self.stop_when_idle(waited + dt), 0.1)
+            return
+        self.quit()
 
     def refresh(self) -> None:
         """What the device shows changed (apps override; runs on Kivy's thread)."""

@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from kiosk.core import ServiceButton
+from kiosk.queue_line import queue_line
 from kiosk.screens import load_kv
 from protocol.i18n import Lang, localized
 from touch_ui import theme
@@ -19,12 +20,7 @@ load_kv("services")
 def service_text(svc: ServiceButton, lang: Lang) -> str:
     """The button's markup: the name in bold, the queue below in small type."""
     name = localized(svc.name, svc.name_en, lang)
-    if svc.waiting is None:
-        line = ""
-    elif svc.waiting == 0:
-        line = tr("waiting_none", lang)
-    else:
-        line = tr("waiting_eta", lang, waiting=svc.waiting, eta=svc.eta_minutes or 0)
+    line = queue_line(svc, lang)
     small = int(theme.font(3))
     return f"[b]{name}[/b]" + (f"\n[size={small}]{line}[/size]" if line else "")
 

@@ -33,12 +33,17 @@ def broker_write(
     from server.broker.mosquitto_config import write_mosquitto
     from server.config import ConfigError
 
+    site = load_site(config)
     try:
-        files = write_mosquitto(load_site(config), out, bind=bind, port=port)
+        files = write_mosquitto(site, out, bind=bind, port=port)
     except ConfigError as e:
         typer.echo(str(e), err=True)
         raise typer.Exit(2) from None
     typer.echo(f"đã ghi / wrote {files.conf}, {files.passwd}, {files.acl}")
+    tls = site.server.broker.tls
+    if tls is not None:
+        plain = "127.0.0.1 only" if tls.local_plain else "closed"
+        typer.echo(f"TLS: port {tls.port} (certificate {tls.cert_file}); plain port: {plain}")
     typer.echo(f"chạy / run: mosquitto -c {files.conf}")
 
 
@@ -62,3 +67,54 @@ def broker_hash(
         typer.echo("mật khẩu cần ít nhất 12 ký tự / at least 12 characters", err=True)
         raise typer.Exit(2)
     typer.echo(f'password_hash: "{hash_device_password(password)}"')
+
+
+@app.command("tls")
+def broker_tls(
+    out: Annotated[Path, typer.Option(help="Thư mục chứa chứng chỉ / folder for the certificates")],
+    config: ConfigOpt = Path("config/site.yaml"),
+    host: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME|IP",
+            help="Tên/địa chỉ của máy chủ trong chứng chỉ (lặp lại được) / a name or address "
+            "devices use for this server (repeatable; default: host name, LAN addresses, "
+            "127.0.0.1)",
+        ),
+    ] = None,
+    days: Annotated[
+        int,
+        typer.Option(
+            metavar="DAYS", help="Hạn chứng chỉ máy chủ (ngày) / server certificate lifetime"
+        ),
+    ] = 825,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Tạo CA mới (phải chép lại ca.crt vào mọi thiết bị) / make a new CA "
+            "(every device then needs the new ca.crt)",
+        ),
+    ] = False,
+) -> None:
+    """Tạo CA riêng và chứng chỉ TLS / make the site's CA and the broker's certificate."""
+    from motcua.commands.tls_text import report
+    from server.broker.certificates import issue
+    from server.config import ConfigError
+
+    site = load_site(config)
+    try:
+        issued = issue(
+            out,
+            site_name=site.site.name,
+            site_code=site.site.code,
+            hosts=host or [],
+            days=days,
+            force=force,
+        )
+    except (ConfigError, ValueError, OSError) as e:
+        typer.echo(f"không tạo được chứng chỉ / cannot make the certificates: {e}", err=True)
+        raise typer.Exit(2) from None
+    placement = site.server.broker
+    tls_port = placement.tls.port if placement.tls is not None else 8883
+    typer.echo(report(issued, placement.port, tls_port))

@@ -20,11 +20,19 @@ ConfigOpt = Annotated[
     Path,
     typer.Option("--config", "-c", help="Tệp cấu hình đơn vị / site YAML", envvar="MOTCUA_CONFIG"),
 ]
+LogLevelOpt = Annotated[
+    str, typer.Option(help="Mức nhật ký / log level: debug | info | warning | error")
+]
+UsernameArg = Annotated[str, typer.Argument(help="Tên đăng nhập / user name")]
 
 
 def setup_logging(level: str) -> None:
+    # force: python-escpos calls logging.basicConfig() when imported (the printer
+    # commands), which would otherwise keep its bare "LEVEL:name:message" format.
     logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
 

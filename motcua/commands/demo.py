@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from motcua.commands.common import make_private, setup_logging
+from motcua.commands.common import LogLevelOpt, make_private, setup_logging
 
 if TYPE_CHECKING:
     from server.runtime import ServerRuntime
@@ -19,12 +19,16 @@ def demo(
     data_dir: Annotated[Path, typer.Option(help="Thư mục dữ liệu demo / demo data folder")] = Path(
         "var/demo"
     ),
-    http_port: int = 8080,
-    broker_port: int = 1883,
+    http_port: Annotated[
+        int, typer.Option(help="Cổng HTTP (bận thì chọn cổng khác) / HTTP port (another if busy)")
+    ] = 8080,
+    broker_port: Annotated[
+        int, typer.Option(help="Cổng MQTT (bận thì chọn cổng khác) / MQTT port (another if busy)")
+    ] = 1883,
     windows: Annotated[
         bool, typer.Option(help="Mở cửa sổ kiosk / open the kiosk window (with a display)")
     ] = True,
-    log_level: str = "info",
+    log_level: LogLevelOpt = "info",
 ) -> None:
     """Chạy bản trình diễn / run the demo: server + its Mosquitto + SQLite, and with a
     display a kiosk window printing to a virtual printer."""

@@ -22,8 +22,9 @@ import typer
 from PIL import Image
 from pydantic import ValidationError
 
+from motcua.commands.printer_hints import offline_lines
 from motcua.commands.printer_options import FORMAT, LINK, PrinterTarget, fail, target_options
-from ticket_printer import Printer, PrinterError, Ticket
+from ticket_printer import Printer, PrinterError, PrinterStatus, Ticket
 from ticket_printer.emulator import (
     EmulatedTicket,
     EmulatorError,
@@ -225,6 +226,9 @@ def status_cmd(
     with Printer(profile) as printer:
         status = printer.check_status()
     _echo(f"{status.value}: {status.label_vi}")
+    if status is PrinterStatus.OFFLINE:
+        for line in offline_lines(profile, printer.last_fault):
+            _echo(line)
     raise typer.Exit(0 if status.printable else 1)
 
 

@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from motcua.commands.common import ConfigOpt, load_site, make_private, setup_logging
+from motcua.commands.common import (
+    ConfigOpt,
+    LogLevelOpt,
+    load_site,
+    make_private,
+    setup_logging,
+)
+from motcua.errors import about_database, check_database_url, database_source
 
 
 def server(
@@ -18,18 +25,33 @@ def server(
     database_url: Annotated[str | None, typer.Option(help="Ghi đè / overrides the config")] = None,
     http_port: Annotated[int | None, typer.Option(help="Cổng HTTP / HTTP port")] = None,
     broker_port: Annotated[int | None, typer.Option(help="Cổng MQTT / MQTT port")] = None,
-    log_level: str = "info",
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Thư mục dữ liệu (bộ nhớ đệm giọng đọc, broker…), ghi đè server.data_dir "
+            "/ data folder (voice cache, broker files…), overrides server.data_dir",
+        ),
+    ] = None,
+    log_level: LogLevelOpt = "info",
 ) -> None:
     """Chạy máy chủ / run the server (queue engine, MQTT gateway, HTTP API)."""
     setup_logging(log_level)
     cfg = load_site(config)
+    if data_dir is not None:
+        server_cfg = cfg.server.model_copy(update={"data_dir": data_dir.resolve()})
+        cfg = cfg.model_copy(update={"server": server_cfg})
+    url = database_url or cfg.database_url()
+    source = database_source(config, database_url)
+    check_database_url(url, source)  # its form only: --check connects to nothing
     if check:
         typer.echo(
             f"{config}: OK — {cfg.site.name}: {len(cfg.services)} lĩnh vực, {len(cfg.desks)} quầy, "
-            f"{len(cfg.devices)} thiết bị"
+            f"{len(cfg.devices)} thiết bị; dữ liệu / data: {cfg.server.data_dir}"
         )
         return
     from server.serve import serve
 
-    make_private()
-    serve(cfg, database_url=database_url, http_port=http_port, broker_port=broker_port)
+    with about_database(url, source):
+        make_private()
+        serve(cfg, database_url=database_url, http_port=http_port, broker_port=broker_port)

@@ -34,6 +34,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from protocol.clock import now_utc
 from protocol.messages import DeviceStatus
 from protocol.mqtt.message import Handler, Message
+from protocol.mqtt.refusals import RefusalLog, refused_codes
 from protocol.settings import BrokerSettings
 from protocol.topics import SPEC, TopicKind, Topics
 
@@ -107,6 +108,10 @@ class Connection:
         self._on_disconnect_hooks: list[Callable[[str], None]] = []
         self._on_puback_hooks: list[Callable[[int], None]] = []
         self._on_server_restart_hooks: list[Callable[[], None]] = []
+        self._on_sub_refused_hooks: list[Callable[[str], None]] = []
+        #: mid of a SUBSCRIBE not yet acknowledged → its topic filter.
+        self._sub_topics: dict[int, str] = {}
+        self.refusals = RefusalLog(settings.host, settings.port, settings.username)
         #: Announce ``online`` only once every subscription is acknowledged, so retained
         #: messages on our subscriptions (the server's previous status) arrive first.
         self._announce_after_subscribe = announce_after_subscribe
@@ -200,6 +205,11 @@ class Connection:
         it may have lost what it had not committed."""
         self._on_server_restart_hooks.append(hook)
 
+    def on_subscription_refused(self, hook: Callable[[str], None]) -> None:
+        """Run ``hook(topic_filter)`` (on paho's thread) when the broker refuses a
+        subscription (SUBACK 0x80 or an MQTT 5 failure: its ACL does not allow it)."""
+        self._on_sub_refused_hooks.append(hook)
+
     # ------------------------------------------------------------------ publishing
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> int:
@@ -217,6 +227,7 @@ class Connection:
             self.subs_ready.clear()
             rc, mid = self.client.subscribe(topic_filter, qos)
             if rc == mqtt.MQTT_ERR_SUCCESS and mid is not None:
+                self._sub_topics[mid] = topic_filter
                 self._track_sub(mid)
 
     def resubscribe(self) -> None:
@@ -230,6 +241,7 @@ class Connection:
         for topic_filter, (qos, _h) in list(self.subs.items()):
             rc, mid = client.subscribe(topic_filter, qos)
             if rc == mqtt.MQTT_ERR_SUCCESS and mid is not None:
+                self._sub_topics[mid] = topic_filter
                 self._track_sub(mid)
 
     def _track_sub(self, mid: int) -> None:
@@ -299,13 +311,9 @@ class Connection:
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
     ) -> None:
         if reason.is_failure:
-            log.error(
-                "MQTT connection refused by %s:%s: %s",
-                self.settings.host,
-                self.settings.port,
-                reason,
-            )
+            self.refusals.refused(reason)
             return
+        self.refusals.connected()
         log.info(
             "MQTT connected to %s:%s as %s", self.settings.host, self.settings.port, self.device_id
         )
@@ -315,6 +323,7 @@ class Connection:
         else:
             self._announce_online(client)
         self._pending_subs.clear()
+        self._sub_topics.clear()
         if self.subs:
             self.subs_ready.clear()
             self._send_subscriptions(client)
@@ -329,9 +338,12 @@ class Connection:
     def _on_subscribe(
         self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, properties: Any
     ) -> None:
-        for r in reasons:
-            if getattr(r, "is_failure", False):
-                log.error("subscription refused by the broker (mid %s): %s", mid, r)
+        topic_filter = self._sub_topics.pop(mid, None)
+        failures = refused_codes(reasons)
+        if failures:
+            log.error("subscription to %s refused by the broker: %s", topic_filter, failures[0])
+            for refused_hook in self._on_sub_refused_hooks:
+                refused_hook(topic_filter or "")
         if mid in self._pending_subs:
             self._pending_subs.discard(mid)
         else:  # the SUBACK beat the registration (see _track_sub)
@@ -348,7 +360,10 @@ class Connection:
         self.subs_ready.clear()
         self._announce_due = False
         if not self._stopping:
-            log.warning("MQTT connection lost (%s); reconnecting with back-off", reason)
+            # After a refused log-in the broker closes the socket: the refusal is logged
+            # (once), so this says nothing new at each retry.
+            lost = log.debug if self.refusals.current is not None else log.warning
+            lost("MQTT connection lost (%s); reconnecting with back-off", reason)
             for hook in self._on_disconnect_hooks:
                 try:
                     hook(str(reason))

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from server.auth.users import User, UserError, add_user, user_of
@@ -37,6 +37,7 @@ def issue_token(s: Session, user: User, ttl: timedelta = TOKEN_TTL) -> tuple[str
             token_hash=token_digest(token), user_id=user.id, created_at=now, expires_at=expires
         )
     )
+    s.execute(update(UserRow).where(UserRow.id == user.id).values(last_login_at=now))
     return token, expires
 
 
@@ -75,7 +76,9 @@ def board_token(
     if row is None:
         user = add_user(s, config, name, secrets.token_urlsafe(24), "board")
     elif row.role != "board":
-        raise UserError(f"{name!r} không phải tài khoản màn hình / is not a board account")
+        raise UserError(
+            f"{name} không phải tài khoản màn hình", f"{name} is not a board account", "conflict"
+        )
     else:
         user = user_of(row)
     return issue_token(s, user, timedelta(days=days))
@@ -85,7 +88,7 @@ def revoke_all_tokens(s: Session, username: str) -> int:
     """Log a user out everywhere (a stolen board token, a clerk who left)."""
     user_id = s.scalar(select(UserRow.id).where(UserRow.username == username.strip().lower()))
     if user_id is None:
-        raise UserError(f"không có tài khoản {username!r} / no user {username!r}")
+        raise UserError(f"không có tài khoản {username}", f"no user {username}", "not_found")
     result = s.execute(delete(ApiTokenRow).where(ApiTokenRow.user_id == user_id))
     assert isinstance(result, CursorResult)  # a DELETE's result counts its rows
     return result.rowcount or 0

@@ -26,7 +26,12 @@ MIN_PASSWORD = 10
 
 
 class UserError(ValueError):
-    pass
+    """An account change refused: its sentence in Vietnamese and English, and the general
+    code (``invalid``, ``not_found``, ``conflict``) a caller turns into a status."""
+
+    def __init__(self, vi: str, en: str, code: str = "invalid") -> None:
+        super().__init__(f"{vi} / {en}")
+        self.vi, self.en, self.code = vi, en, code
 
 
 @dataclass(frozen=True)
@@ -60,26 +65,24 @@ def add_user(
     username = username.strip().lower()
     if not USERNAME.match(username):
         raise UserError(
-            "tên đăng nhập: 2–64 ký tự a-z, 0-9, . _ - / username: 2–64 chars a-z 0-9 . _ -"
+            "tên đăng nhập: 2–64 ký tự a-z, 0-9, . _ -", "username: 2–64 chars a-z 0-9 . _ -"
         )
     if role not in ROLES:
-        raise UserError(f"vai trò phải là một trong / role must be one of: {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise UserError(
-            f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự / password needs {MIN_PASSWORD}+ characters"
-        )
+        roles = ", ".join(ROLES)
+        raise UserError(f"vai trò phải là một trong: {roles}", f"role must be one of: {roles}")
+    check_password(password)
     if role == "clerk":
         if not clerk_id or clerk_id not in config.clerk_by_id:
             raise UserError(
-                "tài khoản cán bộ cần --clerk là mã cán bộ trong cấu hình"
-                " / a clerk account needs --clerk"
+                "tài khoản cán bộ cần mã cán bộ có trong cấu hình",
+                "a clerk account needs a clerk id (--clerk) of the configuration",
             )
     elif clerk_id:
         raise UserError(
-            "chỉ tài khoản cán bộ mới gắn với mã cán bộ / only clerk accounts have --clerk"
+            "chỉ tài khoản cán bộ mới gắn với mã cán bộ", "only clerk accounts have --clerk"
         )
     if s.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
-        raise UserError(f"tài khoản {username!r} đã có / user {username!r} exists")
+        raise UserError(f"tài khoản {username} đã có", f"user {username} exists", "conflict")
     row = UserRow(
         username=username,
         password_hash=hash_user_password(password),
@@ -91,6 +94,14 @@ def add_user(
     s.add(row)
     s.flush()
     return user_of(row)
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(
+            f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự",
+            f"password needs {MIN_PASSWORD}+ characters",
+        )
 
 
 def authenticate(s: Session, username: str, password: str) -> User | None:

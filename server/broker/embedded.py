@@ -145,7 +145,11 @@ class EmbeddedBroker:
             target=self._watch, args=(binary,), name="mosquitto-watch", daemon=True
         )
         self._watcher.start()
-        log.info("Mosquitto (one-box broker) listening on %s:%s", self.bind, self.port)
+        tls = self.config.server.broker.tls
+        if tls is None:
+            log.info("Mosquitto (one-box broker) listening on %s:%s", self.bind, self.port)
+        else:
+            log.info("Mosquitto (one-box broker) listening with TLS on %s:%s", self.bind, tls.port)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()

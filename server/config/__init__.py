@@ -11,7 +11,7 @@ cross-checks and lookups) and `loader`. Everything is imported from ``server.con
 
 from server.config.base import ConfigError, FrozenModel, Percent
 from server.config.devices import Device, DeviceKind
-from server.config.hosting import BrokerPlacement, HttpSettings, ServerSettings
+from server.config.hosting import BrokerPlacement, BrokerTls, HttpSettings, ServerSettings
 from server.config.letters import LetterSettings
 from server.config.loader import load_site_config, parse_site_config
 from server.config.office import (
@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_GRADES",
     "DEFAULT_TARGETS",
     "BrokerPlacement",
+    "BrokerTls",
     "CallingPolicy",
     "Clerk",
     "ConfigError",

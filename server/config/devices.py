@@ -14,6 +14,7 @@ from typing import Literal, Self
 
 from pydantic import field_validator, model_validator
 
+from protocol.config_wording import config_problem
 from protocol.text import Identifier, ShortText
 from server.config.base import FrozenModel
 
@@ -28,6 +29,8 @@ class Device(FrozenModel):
     id: Identifier
     kind: DeviceKind
     name: ShortText = ""
+    #: Shown on the English dashboard; empty: ``name`` (or the kind and id).
+    name_en: ShortText = ""
     #: For a pad: the desk it is bound to.
     desk: Identifier | None = None
     #: Mosquitto ``$7$`` PBKDF2 hash (``motcua broker-config hash`` makes one).
@@ -37,15 +40,23 @@ class Device(FrozenModel):
     @classmethod
     def _mosquitto_hash(cls, v: str) -> str:
         if not MOSQUITTO_HASH.match(v):
-            raise ValueError(
-                "must be a Mosquitto $7$ hash; make one with `motcua broker-config hash`"
+            raise config_problem(
+                "phải là mã băm $7$ của Mosquitto, không phải mật khẩu; tạo bằng "
+                "`motcua broker-config hash`",
+                "must be a Mosquitto $7$ hash; make one with `motcua broker-config hash`",
             )
         return v
 
     @model_validator(mode="after")
     def _pad_has_desk(self) -> Self:
         if self.kind == "pad" and not self.desk:
-            raise ValueError("a pad needs `desk`: the desk it is bound to")
+            raise config_problem(
+                f"máy đánh giá {self.id} cần `desk`: quầy đặt máy",
+                f"pad {self.id} needs `desk`: the desk it is bound to",
+            )
         if self.kind != "pad" and self.desk:
-            raise ValueError("only a pad is bound to a desk")
+            raise config_problem(
+                f"chỉ máy đánh giá (pad) mới gắn với quầy; bỏ `desk` của {self.id}",
+                f"only a pad is bound to a desk; remove `desk` from {self.id}",
+            )
         return self

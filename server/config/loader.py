@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from protocol.config_errors import format_validation_error
+from protocol.config_errors import format_validation_error, yaml_error_message
 from server.config.base import ConfigError
 from server.config.site import SiteConfig
 
@@ -22,7 +22,15 @@ def parse_site_config(data: Any, source: str = "<config>") -> SiteConfig:
     try:
         return SiteConfig.model_validate(data)
     except ValidationError as e:
-        raise ConfigError(format_validation_error(source, e, "site configuration")) from None
+        message = format_validation_error(
+            source,
+            e,
+            "site configuration",
+            what_vi="cấu hình đơn vị",
+            data=data,
+            model=SiteConfig,
+        )
+        raise ConfigError(message) from None
 
 
 def load_site_config(path: str | Path) -> SiteConfig:
@@ -31,16 +39,19 @@ def load_site_config(path: str | Path) -> SiteConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
+        raise ConfigError(f"{path}: không tìm thấy tệp / file not found") from None
     except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {e.start})") from None
+        raise ConfigError(
+            f"{path}: tệp không phải UTF-8 (byte {e.start}): lưu lại với mã UTF-8 / "
+            f"not UTF-8 text (byte {e.start}): save it as UTF-8"
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(e, "problem", None) or str(e)
-        raise ConfigError(f"{path}: {where}YAML syntax error: {problem}") from None
+        raise ConfigError(yaml_error_message(path, e)) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
+        raise ConfigError(
+            f"{path}: tệp phải là các nhóm khoá: giá trị (site:, services: …) / "
+            "expected a mapping at the top level (site:, services: …)"
+        )
     return parse_site_config(data, str(path))

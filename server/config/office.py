@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
+from protocol.config_wording import config_problem
 from protocol.locale import DEFAULT_TZ
 from protocol.numbers import Prefix
 from protocol.text import Identifier, ServiceCode, ShortText, Text300
@@ -32,7 +33,10 @@ class SiteInfo(FrozenModel):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r} (e.g. {DEFAULT_TZ})") from None
+            raise config_problem(
+                f"múi giờ lạ {v!r} (ví dụ {DEFAULT_TZ})",
+                f"unknown time zone {v!r} (e.g. {DEFAULT_TZ})",
+            ) from None
         return v
 
 
@@ -50,6 +54,8 @@ class Desk(FrozenModel):
     id: Identifier
     number: int = Field(ge=1, le=999)
     name: ShortText
+    #: Shown on the English pages (dashboard, reports); empty: the Vietnamese name.
+    name_en: ShortText = ""
     services: list[ServiceCode] = Field(min_length=1)
 
 

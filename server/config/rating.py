@@ -12,6 +12,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from protocol.conduct import SCALES, RawLevel
+from protocol.config_wording import config_problem
 from protocol.text import ShortText
 from server.config.base import FrozenModel, Percent
 
@@ -70,7 +71,10 @@ class RatingSettings(FrozenModel):
     @model_validator(mode="after")
     def _sorted_grades(self) -> Self:
         if self.grades and min(g.min_pct for g in self.grades) > 0:
-            raise ValueError("grades: the lowest band must start at min_pct 0")
+            raise config_problem(
+                "grades: mức thấp nhất phải bắt đầu từ min_pct 0",
+                "grades: the lowest band must start at min_pct 0",
+            )
         object.__setattr__(
             self, "grades", sorted(self.grades, key=lambda g: g.min_pct, reverse=True)
         )

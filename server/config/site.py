@@ -7,6 +7,7 @@ The sections themselves are in the sibling modules; this one puts them together.
 
 from __future__ import annotations
 
+import difflib
 import os
 from datetime import date
 from functools import cached_property
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, model_validator
 
+from protocol.config_wording import config_problem, config_problems
 from protocol.topics import Topics
 from server.config.base import FrozenModel
 from server.config.devices import Device
@@ -53,7 +55,10 @@ class SiteConfig(FrozenModel):
             data = dict(data)
             rating = dict(data.get("rating") or {})
             if "targets" in rating:
-                raise ValueError("give the targets once, under rating.targets")
+                raise config_problem(
+                    "chỉ ghi mục tiêu một lần, trong rating.targets",
+                    "give the targets once, under rating.targets",
+                )
             rating["targets"] = data.pop("targets")
             data["rating"] = rating
         return data
@@ -77,7 +82,7 @@ class SiteConfig(FrozenModel):
             *_reserve_zone_problems(self),
         ]
         if problems:
-            raise ValueError("; ".join(problems))
+            raise config_problems(problems)
         return self
 
     # ------------------------------------------------------------------ lookups
@@ -151,60 +156,97 @@ class SiteConfig(FrozenModel):
 
 # ---------------------------------------------------------------------- cross-checks
 
+#: One problem across sections: the field's path, what is wrong in Vietnamese, in English.
+Problem = tuple[str, str, str]
 
-def _duplicates(kind: str, values: list[str]) -> list[str]:
+
+def _duplicates(kind: str, values: list[str]) -> list[Problem]:
     """One problem per value seen before in ``values`` (``kind``: the field's path)."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     seen: set[str] = set()
     for v in values:
         if v in seen:
-            problems.append(f"{kind}: {v!r} appears twice")
+            problems.append((kind, f"{v!r} bị trùng", f"{v!r} appears twice"))
         seen.add(v)
     return problems
 
 
-def _unknown_services(config: SiteConfig) -> list[str]:
+def _unknown_services(config: SiteConfig) -> list[Problem]:
     """A desk that serves a service the site does not have."""
     codes = {s.code for s in config.services}
-    return [
-        f"desks.{i}.services.{j}: unknown service {svc!r} (known: {', '.join(sorted(codes))})"
-        for i, desk in enumerate(config.desks)
-        for j, svc in enumerate(desk.services)
-        if svc not in codes
-    ]
+    known = ", ".join(sorted(codes))
+    problems: list[Problem] = []
+    for desk in config.desks:
+        for svc in desk.services:
+            if svc in codes:
+                continue
+            close = difflib.get_close_matches(svc, sorted(codes), n=1)
+            guess = close[0] if close else None
+            vi_hint = f" — có phải ý bạn là {guess}?" if guess else ""
+            en_hint = f" — did you mean {guess}?" if guess else ""
+            problems.append(
+                (
+                    f"desks[{desk.id}].services",
+                    f"quầy {desk.id}: lĩnh vực lạ {svc!r}{vi_hint} (có: {known})",
+                    f"unknown service {svc!r}{en_hint} (known: {known})",
+                )
+            )
+    return problems
 
 
-def _device_problems(config: SiteConfig) -> list[str]:
+def _device_problems(config: SiteConfig) -> list[Problem]:
     """A device named like the server's broker account; a pad bound to an unknown desk or
     to a desk that already has one."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     desk_ids = {d.id for d in config.desks}
     pads: dict[str, str] = {}
-    for i, dev in enumerate(config.devices):
+    for dev in config.devices:
+        where = f"devices[{dev.id}]"
         if dev.id == config.server.broker.username:
-            problems.append(f"devices.{i}.id: {dev.id!r} is the server's broker username")
+            problems.append(
+                (
+                    f"{where}.id",
+                    f"thiết bị {dev.id!r} trùng tên tài khoản MQTT của máy chủ",
+                    f"{dev.id!r} is the server's broker username",
+                )
+            )
         if dev.kind != "pad" or not dev.desk:
             continue
         if dev.desk not in desk_ids:
-            problems.append(f"devices.{i}.desk: unknown desk {dev.desk!r}")
+            problems.append(
+                (
+                    f"{where}.desk",
+                    f"thiết bị {dev.id}: quầy lạ {dev.desk!r}",
+                    f"unknown desk {dev.desk!r}",
+                )
+            )
         elif dev.desk in pads:
             problems.append(
-                f"devices.{i}.desk: desk {dev.desk!r} already has pad {pads[dev.desk]!r}"
+                (
+                    f"{where}.desk",
+                    f"thiết bị {dev.id}: quầy {dev.desk!r} đã có máy đánh giá {pads[dev.desk]!r}",
+                    f"desk {dev.desk!r} already has pad {pads[dev.desk]!r}",
+                )
             )
         else:
             pads[dev.desk] = dev.id
     return problems
 
 
-def _reserve_zone_problems(config: SiteConfig) -> list[str]:
+def _reserve_zone_problems(config: SiteConfig) -> list[Problem]:
     """The offline kiosks' reserve numbers must fit in four digits."""
     offline = config.offline
     kiosks = sum(1 for d in config.devices if d.kind == "kiosk")
     zone_end = offline.reserve_first + offline.block_size * kiosks - 1
     if zone_end <= 9999:
         return []
+    zone = f"{offline.reserve_first}…{zone_end} ({kiosks} kiosks × block_size {offline.block_size})"
     return [
-        f"offline: the reserve zone {offline.reserve_first}…{zone_end} "
-        f"({kiosks} kiosks × block_size {offline.block_size}) goes past 9999; "
-        "lower offline.reserve_first or offline.block_size"
+        (
+            "offline",
+            f"dãy số dự phòng {zone} vượt quá 9999; giảm offline.reserve_first hoặc "
+            "offline.block_size",
+            f"the reserve zone {zone} goes past 9999; lower offline.reserve_first or "
+            "offline.block_size",
+        )
     ]

@@ -299,8 +299,12 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     #: For a clerk account: the clerk in the site configuration.
     clerk_id: Mapped[str | None] = mapped_column(String(32))
+    #: False while the account is disabled (`disabled_at` says since when).
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: The last session issued (a log-in, or a board's token).
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ApiTokenRow(Base):
@@ -312,3 +316,18 @@ class ApiTokenRow(Base):
     user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AuditRow(Base):
+    """Who changed which account, when (append-only). ``actor`` is a username, or
+    ``cli:<os user>`` for the command line; ``detail`` a short text, never a secret."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(String(500), default="")

@@ -18,6 +18,7 @@ from server.http.routes import (
     rejected,
     reports,
     suggestions,
+    users,
 )
 
 ROUTERS = (
@@ -30,6 +31,7 @@ ROUTERS = (
     letters.router,
     reports.router,
     suggestions.router,
+    users.router,
 )
 
 

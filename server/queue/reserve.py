@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from protocol.clock import on_server_clock
 from protocol.codes import EventKind, TicketState
 from protocol.messages import (
     OfflineTicket,
@@ -157,7 +158,8 @@ def merge_offline(
     The number must lie in the block allocated to *that* kiosk for the ticket's day and
     service (else ``not_in_reserve``); a ticket id or a (day, service, number) already
     stored is ``duplicate_ticket``. The ticket waits at its issue time — the kiosk's
-    clock, but never later than its arrival here (a kiosk clock running ahead must not
+    clock moved onto ours by the offset it reported (`protocol.clock`), but never
+    later than its arrival here (a kiosk clock running ahead must not
     jump the queue) and inside its day — so the queue, ordered by issue time, merges
     offline and online tickets in the order citizens took them. A ticket of an earlier
     day (delivered after its day ended) is stored for the record, already cancelled
@@ -166,7 +168,7 @@ def merge_offline(
     seq = _check_in_reserve(ctx, s, kiosk_id, ticket)
     _check_not_stored(ctx, s, ticket)
     start, end = day_bounds_utc(ticket.day, ctx.config.tz)
-    issued_at = min(ticket.issued_at, received_at)
+    issued_at = min(on_server_clock(ticket.issued_at, ticket.clock_offset_s), received_at)
     issued_at = max(start, min(issued_at, end - timedelta(microseconds=1)))
     now = ctx.clock()
     past = ticket.day < ctx.today(now)

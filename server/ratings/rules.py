@@ -1,7 +1,11 @@
 """Accepting a citizen's rating: every rule of DESIGN.md, in one place.
 
 A rating counts only for a ticket finished (``done``) at that desk, sent within the
-configured window after the service ended, once per ticket. Anonymous: nothing about
+configured window after the service ended, once per ticket. "Sent" is on the server's
+clock: the device's ``sent_at`` plus the clock offset it measured from the server's
+heartbeat and sent with it (`protocol.clock`; none from a device not synced yet), so a
+pad whose clock is minutes off is judged like the others, and a rating that waited in an
+outbox is judged by when it was given, not when it arrived. Anonymous: nothing about
 the citizen is stored, only the visit (ticket, desk, clerk, service) and the answer.
 
 `apply_ratings` checks and stores a whole batch with a handful of queries (a burst of
@@ -19,6 +23,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from protocol.clock import on_server_clock
 from protocol.codes import RatingSource, TicketState
 from protocol.errors import MotcuaError
 from protocol.messages import DeskRating, VisitRating
@@ -59,6 +64,11 @@ class RatingIn:
     comment: str | None = None
 
     @property
+    def sent_at(self) -> datetime:
+        """When the rating was given, on the server's clock (the value stored)."""
+        return on_server_clock(self.rating.sent_at, self.rating.clock_offset_s)
+
+    @property
     def origin(self) -> RatingSource:
         if self.source is not None:
             return self.source
@@ -73,7 +83,8 @@ def find_ticket(s: Session, config: SiteConfig, rating: Rating) -> TicketRow:
             raise RatingRefused(Reason.UNKNOWN_TICKET, f"no ticket {rating.ticket_id}")
         return t
     assert isinstance(rating, VisitRating) and rating.number is not None
-    day = rating.day or local_day(rating.sent_at, config.tz)
+    sent_at = on_server_clock(rating.sent_at, rating.clock_offset_s)
+    day = rating.day or local_day(sent_at, config.tz)
     rows = list(
         s.scalars(
             select(TicketRow)
@@ -90,7 +101,7 @@ def find_ticket(s: Session, config: SiteConfig, rating: Rating) -> TicketRow:
 
 def check_rating(config: SiteConfig, item: RatingIn, t: Any) -> None:
     """Every rule except "once per ticket"; raises `RatingRefused`."""
-    rating = item.rating
+    rating, sent_at = item.rating, item.sent_at
     if rating.level not in config.rating.levels:
         raise RatingRefused(
             Reason.BAD_LEVEL,
@@ -105,16 +116,16 @@ def check_rating(config: SiteConfig, item: RatingIn, t: Any) -> None:
         )
     assert t.ended_at is not None and t.desk_id is not None
     window = timedelta(minutes=config.rating.window_minutes)
-    if rating.sent_at < t.ended_at - CLOCK_SKEW:
+    if sent_at < t.ended_at - CLOCK_SKEW:
         raise RatingRefused(
-            Reason.BEFORE_DONE, f"sent at {rating.sent_at:%H:%M:%S}, before the service ended"
+            Reason.BEFORE_DONE, f"sent at {sent_at:%H:%M:%S}, before the service ended"
         )
-    if rating.sent_at > item.received_at + CLOCK_SKEW:
+    if sent_at > item.received_at + CLOCK_SKEW:
         raise RatingRefused(
             Reason.SENT_IN_FUTURE, "sent_at is later than the server clock", variant="rating"
         )
-    if rating.sent_at > t.ended_at + window:
-        late = (rating.sent_at - t.ended_at).total_seconds() / 60
+    if sent_at > t.ended_at + window:
+        late = (sent_at - t.ended_at).total_seconds() / 60
         raise RatingRefused(
             Reason.WINDOW_EXPIRED,
             f"sent {late:.0f} min after the service ended "
@@ -140,7 +151,7 @@ def _row_values(item: RatingIn, t: Any) -> dict[str, Any]:
         "source": item.origin.value,
         "comment": item.comment,
         "device_id": r.device_id,
-        "sent_at": r.sent_at,
+        "sent_at": item.sent_at,
         "received_at": item.received_at,
     }
 

@@ -1,6 +1,6 @@
 """The alerts of the supervisor dashboard, computed from the database on demand.
 
-Four kinds, all driven by the site configuration:
+Five kinds, all driven by the site configuration:
 
 - ``satisfaction_drop`` (critical): at one desk, at least ``rating.alert.min_ratings``
   ratings received in the last ``rating.alert.window_minutes`` and a share of
@@ -11,6 +11,9 @@ Four kinds, all driven by the site configuration:
   (critical) or paper running low (warning).
 - ``wait_beyond_target`` (warning): a service where someone has been waiting today
   longer than the service's ``target_wait_minutes``.
+- ``clock_skew`` (warning): an online device whose last health report says its clock is
+  more than `CLOCK_ALERT_S` seconds off the server's (`protocol.clock`). Its events are
+  still judged on the server's clock, but its screen and printed times are wrong.
 
 `current_alerts` runs three queries whatever the size of the site (it is called every few
 seconds and after every change). Every alert is worded in Vietnamese and English from
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
@@ -29,13 +32,15 @@ from sqlalchemy.orm import Session
 
 from protocol.conduct import Level
 from protocol.i18n import Catalog, Localized
-from server.config import Device, SiteConfig
+from server.config import Desk, Device, SiteConfig
 from server.db.tables import DeviceRow, RatingRow, TicketRow
 from server.queue.context import QueueContext
 from server.queue.states import WAITING
 from server.timeutil import fmt_local, local_day
 
-AlertKind = Literal["satisfaction_drop", "device_offline", "printer_paper", "wait_beyond_target"]
+AlertKind = Literal[
+    "satisfaction_drop", "device_offline", "printer_paper", "wait_beyond_target", "clock_skew"
+]
 Severity = Literal["warning", "critical"]
 
 #: Printer states worth an alert, and how serious each is (worded ``printer_paper.{state}``).
@@ -45,6 +50,8 @@ PRINTER_PROBLEMS: dict[str, Severity] = {
     "offline": "critical",
     "paper_near_end": "warning",
 }
+#: A device clock further than this from the server's raises ``clock_skew``.
+CLOCK_ALERT_S = 30.0
 
 #: The wording of the alerts, by kind (and ``kind.variant``), and of the names in them.
 WORDING = Catalog(
@@ -70,6 +77,10 @@ WORDING = Catalog(
         "printer_paper.paper_near_end": (
             "{device}: máy in sắp hết giấy",
             "{device}: printer paper running low",
+        ),
+        "clock_skew": (
+            "Đồng hồ của {device} lệch {seconds} giây so với máy chủ — kiểm tra đồng bộ giờ (NTP)",
+            "The clock of {device} is {seconds} s off the server's — check time sync (NTP)",
         ),
         "wait_beyond_target": (
             "{service}: có người chờ {minutes} phút (mục tiêu {target} phút)",
@@ -148,7 +159,7 @@ def _satisfaction_drops(s: Session, config: SiteConfig, now: datetime) -> list[A
         if total < rule.min_ratings or not unhappy or len(unhappy) * 100 < rule.unhappy_pct * total:
             continue
         desk = config.desk_by_id.get(desk_id)
-        name = WORDING.both("desk", name=desk.name, number=desk.number) if desk else desk_id
+        name = _desk_label(desk) if desk else desk_id
         said = WORDING.both(
             "satisfaction_drop",
             desk=name,
@@ -170,11 +181,18 @@ def _satisfaction_drops(s: Session, config: SiteConfig, now: datetime) -> list[A
     return alerts
 
 
+def _desk_label(desk: Desk) -> Localized:
+    """The desk's name; in English its ``name_en``, else "Desk N"."""
+    label = WORDING.both("desk", name=desk.name, number=desk.number)
+    return Localized(label.vi, desk.name_en or label.en)
+
+
 def _device_label(dev: Device) -> Localized:
-    """The device's configured name (in English: its kind and id), else its kind and id."""
+    """The device's configured name (in English: ``name_en``, else its kind and id),
+    else its kind and id."""
     kind = WORDING.get(f"kind.{dev.kind}", Localized(dev.kind, dev.kind))
     unnamed = WORDING.both("device", kind=kind, id=dev.id)
-    return Localized(dev.name or unnamed.vi, unnamed.en)
+    return Localized(dev.name or unnamed.vi, dev.name_en or unnamed.en)
 
 
 def _when(at: datetime, now: datetime, config: SiteConfig) -> str:
@@ -217,24 +235,44 @@ def _device_alerts(s: Session, config: SiteConfig, now: datetime) -> list[Alert]
                 )
             )
             continue
-        # Online from here: an offline kiosk's last health report is stale.
-        printer = (row.health or {}).get("printer")
-        if dev.kind != "kiosk" or printer not in PRINTER_PROBLEMS:
-            continue
-        said = WORDING.both(f"printer_paper.{printer}", device=label)
-        alerts.append(
-            Alert(
-                kind="printer_paper",
-                severity=PRINTER_PROBLEMS[printer],
-                # The state is part of the identity: "near end" → "out" is a new alert.
-                key=f"printer_paper:{dev.id}:{printer}",
-                message=said.vi,
-                message_en=said.en,
-                since=None,
-                device_id=dev.id,
-            )
-        )
+        # Online from here: an offline device's last health report is stale.
+        health = row.health or {}
+        found = (_printer_alert(dev, label, health), _clock_alert(dev, label, health))
+        alerts.extend(a for a in found if a is not None)
     return alerts
+
+
+def _printer_alert(dev: Device, label: Localized, health: dict[str, Any]) -> Alert | None:
+    printer = health.get("printer")
+    if dev.kind != "kiosk" or printer not in PRINTER_PROBLEMS:
+        return None
+    said = WORDING.both(f"printer_paper.{printer}", device=label)
+    return Alert(
+        kind="printer_paper",
+        severity=PRINTER_PROBLEMS[printer],
+        # The state is part of the identity: "near end" → "out" is a new alert.
+        key=f"printer_paper:{dev.id}:{printer}",
+        message=said.vi,
+        message_en=said.en,
+        since=None,
+        device_id=dev.id,
+    )
+
+
+def _clock_alert(dev: Device, label: Localized, health: dict[str, Any]) -> Alert | None:
+    offset = health.get("clock_offset_s")
+    if not isinstance(offset, int | float) or abs(offset) <= CLOCK_ALERT_S:
+        return None
+    said = WORDING.both("clock_skew", device=label, seconds=round(abs(offset)))
+    return Alert(
+        kind="clock_skew",
+        severity="warning",
+        key=f"clock_skew:{dev.id}",
+        message=said.vi,
+        message_en=said.en,
+        since=None,
+        device_id=dev.id,
+    )
 
 
 def _waits_beyond_target(

@@ -23,9 +23,12 @@ class DeviceView(BaseModel):
     id: str
     kind: str
     name: str
+    #: The English name (site YAML ``name_en``); empty when none is configured.
+    name_en: str = ""
     desk: str | None
     #: online / offline / never_seen (not since the server's database was made) /
-    #: unknown (the server's own broker link is down: it cannot know)
+    #: unknown (the server's own broker link is down: it cannot know) / web_page (a
+    #: board never seen over MQTT: the display board is a web page, see ``pages_open``)
     status: str
     since: datetime | None
     last_seen: datetime | None
@@ -33,6 +36,12 @@ class DeviceView(BaseModel):
     #: From the last health report: ok / paper_near_end / paper_out / cover_open / offline.
     printer: str | None
     outbox_depth: int | None
+    #: Server − device clock in seconds, from the last health report (None: not known).
+    clock_offset_s: float | None = None
+    #: A ``web_page`` board: display-board pages open now, and when one last was (both
+    #: None where not known, e.g. in the JSON API).
+    pages_open: int | None = None
+    page_seen: datetime | None = None
 
 
 def device_views(
@@ -55,18 +64,25 @@ def device_views(
             continue
         r = rows.get(dev.id)
         health = r.health if r else None
+        status = r.status if r else "never_seen"
+        if status == "never_seen" and dev.kind == "board":
+            # The shipped display board is the /board web page, which never connects to
+            # the broker: "not connected" forever would be a false alarm.
+            status = "web_page"
         out.append(
             DeviceView(
                 id=dev.id,
                 kind=dev.kind,
                 name=dev.name or dev.id,
+                name_en=dev.name_en,
                 desk=dev.desk,
-                status=(r.status if r else "never_seen") if presence_known else "unknown",
+                status=status if presence_known else "unknown",
                 since=r.status_since if r else None,
                 last_seen=r.last_seen if r else None,
                 health=health,
                 printer=(health or {}).get("printer"),
                 outbox_depth=(health or {}).get("outbox_depth"),
+                clock_offset_s=(health or {}).get("clock_offset_s"),
             )
         )
     return out

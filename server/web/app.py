@@ -10,7 +10,17 @@ from fastapi.staticfiles import StaticFiles
 
 from server.web.deps import WebContext
 from server.web.guards import PageRefused, refused_response
-from server.web.routes import board, dashboard, desk, live, login, reports, suggestions, ticket
+from server.web.routes import (
+    admin,
+    board,
+    dashboard,
+    desk,
+    live,
+    login,
+    reports,
+    suggestions,
+    ticket,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 ROUTERS = (
@@ -22,6 +32,7 @@ ROUTERS = (
     live.router,
     ticket.router,
     suggestions.router,
+    admin.router,
 )
 
 

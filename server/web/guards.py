@@ -30,8 +30,12 @@ CHANNEL_ROLES: dict[str, tuple[str, ...]] = {
     "dashboard": ("supervisor", "admin"),
 }
 #: Who may open each page: the same roles as its live channel; /reports has none (a
-#: clerk sees only their own figures there).
-PAGE_ROLES = {**CHANNEL_ROLES, "reports": ("clerk", "supervisor", "admin")}
+#: clerk sees only their own figures there), nor /admin/users (the accounts).
+PAGE_ROLES = {
+    **CHANNEL_ROLES,
+    "reports": ("clerk", "supervisor", "admin"),
+    "admin": ("admin",),
+}
 
 
 class PageRefused(Exception):
@@ -83,3 +87,4 @@ def requires_page_role(page: str) -> Callable[[Request], User]:
 DeskUser = Annotated[User, Depends(requires_page_role("desk"))]
 DashboardUser = Annotated[User, Depends(requires_page_role("dashboard"))]
 ReportsUser = Annotated[User, Depends(requires_page_role("reports"))]
+AdminUser = Annotated[User, Depends(requires_page_role("admin"))]

@@ -35,6 +35,7 @@ STRINGS = Catalog(
             "Account {user} may not open this page.",
         ),
         "other_lang": ("English", "Tiếng Việt"),
+        "admin_users": ("Tài khoản", "Accounts"),
         "role_admin": ("Quản trị", "Admin"),
         "role_supervisor": ("Giám sát", "Supervisor"),
         "role_clerk": ("Cán bộ", "Clerk"),
@@ -143,6 +144,9 @@ STRINGS = Catalog(
         "online": ("Trực tuyến", "Online"),
         "offline": ("Mất kết nối", "Offline"),
         "never_seen": ("Chưa kết nối", "Never seen"),
+        "web_page": ("Trang web — không theo dõi kết nối", "Web page — not monitored"),
+        "web_pages_open": ("Trang web: {n} màn hình đang mở", "Web page: {n} open"),
+        "web_page_seen": ("Trang web: mở lần cuối {t}", "Web page: last open {t}"),
         "unknown": ("Không rõ", "Unknown"),
         "presence_unknown": (
             "Máy chủ mất kết nối MQTT: chưa biết trạng thái thiết bị",
@@ -180,6 +184,7 @@ STRINGS = Catalog(
         "printer_cover_open": ("Nắp đang mở", "Cover open"),
         "printer_offline": ("Mất kết nối", "Offline"),
         "missed": ("Chưa", "Missed"),
+        "praised": ("Khen", "Praised"),
         # reports (/reports)
         "reports": ("Báo cáo", "Reports"),
         "rep_title": ("Báo cáo kết quả đánh giá và lấy số", "Satisfaction and queue report"),

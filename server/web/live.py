@@ -103,6 +103,11 @@ class LiveHub:
         self._stopping = False
         #: The server's own health as the dashboard last showed it (`server.health`).
         self.server: dict[str, Any] | None = None
+        #: Display-board pages open now, when one last opened or closed, and whether the
+        #: dashboards' device rows must be sent again (a board row shows them).
+        self.board_pages = 0
+        self.board_seen: datetime | None = None
+        self._devices_due = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -207,9 +212,12 @@ class LiveHub:
                 )
                 self.server = server
                 self._dispatch({"type": "server", "server": server})
-                if presence_changed:  # every device row is known again, or unknown now
-                    devices = await asyncio.to_thread(self._device_views)
-                    self._dispatch({"type": "devices", "devices": devices})
+                # every device row is known again, or unknown now
+                self._devices_due = self._devices_due or presence_changed
+            if self._devices_due:
+                self._devices_due = False
+                devices = await asyncio.to_thread(self._device_views)
+                self._dispatch({"type": "devices", "devices": devices})
             await asyncio.sleep(0.3)  # at most ~3 recomputations a second under load
 
     def on_link_change(self, report: LinkReport) -> None:
@@ -232,7 +240,19 @@ class LiveHub:
             with self.db.read() as s:
                 return self._device_views(s)
         known = self.presence_known()
-        return [dump(v) for v in device_views(s, self.config, presence_known=known)]
+        views = [dump(v) for v in device_views(s, self.config, presence_known=known)]
+        seen = self.board_seen.isoformat() if self.board_seen else None
+        for v in views:
+            if v["status"] == "web_page":
+                v["pages_open"], v["page_seen"] = self.board_pages, seen
+        return views
+
+    def _board_page(self, change: int) -> None:
+        """A display-board page opened (+1) or closed (-1): the board rows say so."""
+        self.board_pages += change
+        self.board_seen = now_utc()
+        self._devices_due = True
+        self._alerts_due.set()
 
     # ------------------------------------------------------------------ sessions
 
@@ -315,6 +335,8 @@ class LiveHub:
         token of its log-in) ends."""
         client = _Client(channel, token_digest(session))
         self.clients.add(client)  # before the snapshot: nothing falls in between
+        if channel == "board":
+            self._board_page(+1)
         try:
             snap = await asyncio.to_thread(self.snapshot, channel, since)
             await ws.send_json(snap)
@@ -337,6 +359,8 @@ class LiveHub:
                     await ws.close(code, reason)
         finally:
             self.clients.discard(client)
+            if channel == "board":
+                self._board_page(-1)
 
     async def _send_loop(self, ws: WebSocket, client: _Client) -> None:
         while True:

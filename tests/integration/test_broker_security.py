@@ -452,11 +452,13 @@ def test_pad_reads_only_its_own_desk_state(
         assert act(api, lan, "q1", "open").status_code == 200
         pad.wait_for(lambda t, p, r: t == topics.desk_state("q1") and json.loads(p)["open"])
 
-        # Its own desk's topics and the server's status; nothing of another desk, of the
-        # queues or of the kiosks (whether it may read its own desk's stats is open).
+        # Its own desk's topics and the server's status and heartbeat (its clock); nothing
+        # of another desk, of the queues or of the kiosks (whether it may read its own
+        # desk's stats is open).
         own = f"{topics.root}/desk/q1/"
+        server_topics = {topics.server_status(), topics.server_heartbeat()}
         seen = {t for t, _, _ in pad.messages()}
-        foreign = sorted(t for t in seen if not t.startswith(own) and t != topics.server_status())
+        foreign = sorted(t for t in seen if not t.startswith(own) and t not in server_topics)
         assert foreign == [], f"pad-q1 read {foreign}"
         assert topics.desk_state("q2") not in seen
     finally:

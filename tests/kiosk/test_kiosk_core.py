@@ -187,3 +187,51 @@ def test_with_the_server_down_and_the_broker_up_numbers_come_at_once_from_the_re
     finally:
         core.stop()
         rt.stop()
+
+
+def test_a_service_without_an_open_desk_says_so_instead_of_no_waiting(
+    site_server, mosquitto, tmp_path: Path
+) -> None:
+    """No desk serving "tp" is open: the button must not promise "Không phải chờ"."""
+    from dataclasses import dataclass
+
+    from kiosk.queue_line import queue_line
+    from tests.support.sites import device_password
+    from tests.support.waiting import eventually
+
+    @dataclass
+    class Clerk:
+        role: str = "clerk"
+        clerk_id: str | None = "c01"
+
+    cfg = KioskConfig.model_validate(
+        {
+            "device_id": "kiosk-1",
+            "site": "gialoc",
+            "state_dir": str(tmp_path / "kiosk"),
+            "broker": {
+                "host": mosquitto.host,
+                "port": mosquitto.port,
+                "password": device_password("kiosk-1"),
+            },
+        }
+    )
+    core = KioskCore(cfg)
+    core.start()
+
+    def line(lang: str = "vi") -> str:
+        (tp,) = [s for s in core.services() if s.code == "tp"]
+        return queue_line(tp, lang)  # type: ignore[arg-type]
+
+    try:
+        eventually(lambda: core.online and line(), "the kiosk online with queue states", 15, 0.1)
+        assert line() == "Chưa có quầy mở cho dịch vụ này"
+        assert line("en") == "No desk open for this service yet"
+        core.take_number("tp")
+        eventually(lambda: line() == "Đang chờ: 1 người · chưa có quầy mở", "waiting, no desk")
+        site_server.desks.open(Clerk(), "q1")  # desk 1 serves tp
+        eventually(lambda: line().startswith("Đang chờ: 1 người · khoảng"), "the desk is open")
+        site_server.desks.call_next(Clerk(), "q1")
+        eventually(lambda: line() == "Không phải chờ", "nobody left waiting, a desk open")
+    finally:
+        core.stop()

@@ -177,7 +177,7 @@ def test_an_offline_device_is_critical_a_never_seen_one_is_not_an_alert(office: 
     assert alert.kind == "device_offline" and alert.severity == "critical"
     assert alert.key == "device_offline:kiosk-1" and alert.device_id == "kiosk-1"
     assert alert.message == "Ki-ốt lấy số sảnh chính: mất kết nối từ 08:30"
-    assert alert.message_en == "Kiosk kiosk-1: offline since 08:30"
+    assert alert.message_en == "Main hall kiosk: offline since 08:30"  # its name_en
     assert alert.since == went_away
 
 

@@ -97,7 +97,7 @@ def _set(*keys: Any, value: Any) -> Callable[[dict[str, Any]], None]:
 MISTAKES = [
     pytest.param(
         _set("desks", 2, "services", 0, value="dat_dai"),
-        "desks.2.services.0",
+        "desks[q3].services",
         "unknown service 'dat_dai'",
         id="desk-serves-unknown-service",
     ),
@@ -115,19 +115,19 @@ MISTAKES = [
     ),
     pytest.param(
         _set("devices", 1, "desk", value="q9"),
-        "devices.1.desk",
+        "devices[pad-q1].desk",
         "unknown desk 'q9'",
         id="pad-on-unknown-desk",
     ),
     pytest.param(
         _set("devices", 2, "desk", value="q1"),
-        "devices.2.desk",
+        "devices[pad-q2].desk",
         "desk 'q1' already has pad 'pad-q1'",
         id="two-pads-on-one-desk",
     ),
     pytest.param(
         _set("devices", 0, "password_hash", value="matkhau123"),
-        "devices.0.password_hash",
+        "devices[kiosk-1].password_hash (thiết bị kiosk-1)",
         "must be a Mosquitto $7$ hash",
         id="bad-password-hash",
     ),
@@ -139,20 +139,20 @@ MISTAKES = [
     ),
     pytest.param(
         _set("desks", 0, "number", value="một"),
-        "desks.0.number",
-        "valid integer",
+        "desks[q1].number (quầy q1)",
+        "phải là số nguyên / Input should be a valid integer",
         id="wrong-type",
     ),
     pytest.param(
         _set("services", 0, "target_wait_minute", value=10),
-        "services.0.target_wait_minute",
-        "Extra inputs are not permitted",
+        "services[tp].target_wait_minute (lĩnh vực tp)",
+        "có phải ý bạn là target_wait_minutes? / unknown key — did you mean target_wait_minutes?",
         id="typo-in-field-name",
     ),
     pytest.param(
         _set("calling", "polcy", value="strict"),
         "calling.polcy",
-        "Extra inputs are not permitted",
+        "did you mean policy?",
         id="typo-in-section",
     ),
     pytest.param(
@@ -204,6 +204,9 @@ def test_mistake_names_file_field_and_problem(
     assert problem in message, message
     # The field and its problem are on the same line, so each is easy to find.
     assert any(field in line and problem in line for line in message.splitlines()), message
+    # Vietnamese first, then English: "… : phải là số nguyên / Input should be …".
+    line = next(line for line in message.splitlines() if field in line and problem in line)
+    assert _is_vietnamese(line.split(" / ")[0].split(": ", 2)[-1]), line
 
 
 def test_every_mistake_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
@@ -211,7 +214,7 @@ def test_every_mistake_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
     data["site"]["timezone"] = "Asia/Hanoi"
     data["desks"][0]["number"] = "một"
     message = _error_of(_write(tmp_path / "site.yaml", data))
-    assert "site.timezone" in message and "desks.0.number" in message
+    assert "site.timezone" in message and "desks[q1].number" in message
 
 
 def test_yaml_syntax_error_gives_the_line(tmp_path: Path) -> None:
@@ -274,7 +277,7 @@ def test_server_with_a_wrong_config_stops_with_a_clear_message(tmp_path: Path) -
     )
     assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
     assert str(path) in r.stderr
-    assert "desks.2.services.0" in r.stderr
+    assert "desks[q3].services" in r.stderr
     assert "unknown service 'dat_dai'" in r.stderr
     assert "Traceback" not in r.stderr + r.stdout
     assert not (tmp_path / "var").exists()  # nothing was started or created
@@ -291,7 +294,7 @@ def test_server_with_a_missing_config_stops_with_a_clear_message(tmp_path: Path)
         env=_cli_env(),
     )
     assert r.returncode == 2
-    assert f"{path}: file not found" in r.stderr
+    assert f"{path}: không tìm thấy tệp / file not found" in r.stderr
     assert "Traceback" not in r.stderr
 
 

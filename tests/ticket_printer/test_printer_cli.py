@@ -101,6 +101,25 @@ def test_status_command_reports_and_sets_the_exit_code(virtual_printer) -> None:
     assert (result.exit_code, result.output.strip()) == (1, "paper_out: Hết giấy")
 
 
+def test_status_without_a_printer_names_the_port_and_what_to_check(tmp_path) -> None:
+    missing = tmp_path / "ttyUSB7"
+    result = runner.invoke(app, ["status", "--device", str(missing)])
+    assert result.exit_code == 1
+    first, *rest = result.output.splitlines()
+    assert first.startswith("offline")
+    explained = "\n".join(rest)
+    assert f"serial port {missing}" in explained
+    assert "No such file" in explained
+    assert "Kiểm tra" in explained and "dialout" in explained
+
+
+def test_status_of_an_unreachable_network_printer_names_host_and_port() -> None:
+    result = runner.invoke(app, ["status", "--tcp", "127.0.0.1:1"])
+    assert result.exit_code == 1
+    assert "network printer 127.0.0.1:1" in result.output
+    assert "9100" in result.output  # what to check: the usual raw port
+
+
 def test_define_logo_needs_confirmation_then_the_logo_prints(virtual_printer, tmp_path) -> None:
     logo = tmp_path / "logo.png"
     image = Image.new("RGB", (300, 80), "white")

@@ -7,6 +7,7 @@ online gets today's offline reserve again.
 
 from __future__ import annotations
 
+from protocol.clock import on_server_clock
 from protocol.messages import DeviceHealth, DeviceStatus
 from server.config import SiteConfig
 from server.db.tables import DeviceRow
@@ -52,6 +53,6 @@ class DeviceHandlers:
         self.admission.check_sender(health.device_id, device_id)
         row = self._row(unit, device_id)
         row.health = health.model_dump(mode="json", by_alias=True)
-        row.health_at = health.sent_at
+        row.health_at = on_server_clock(health.sent_at, health.clock_offset_s)
         row.last_seen = item.received_at
         unit.changes.devices.add(device_id)

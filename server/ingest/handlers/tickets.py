@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from protocol.clock import on_server_clock
 from protocol.messages import OfflineTicket, TicketRequest, TicketResponse
 from protocol.refusals import Reason
 from server.config import SiteConfig
@@ -58,13 +59,20 @@ class TicketHandlers:
 
     def _check_fresh(self, req: TicketRequest, item: Inbound) -> None:
         """Refuse a request older than its time to live (the kiosk has given up on it)
-        or sent from a clock ahead of ours."""
-        age = (item.received_at - req.sent_at).total_seconds()
+        or sent from a clock ahead of ours.
+
+        Judged on the server's clock: ``sent_at`` plus the offset the kiosk measured
+        from our heartbeat (`protocol.clock`), so a kiosk whose clock is off still gets
+        numbers while a request replayed long after is still too old. Without an offset
+        (not synced yet), ``sent_at`` as sent.
+        """
+        sent_at = on_server_clock(req.sent_at, req.clock_offset_s)
+        age = (item.received_at - sent_at).total_seconds()
         ttl = self.config.calling.request_ttl_s
         if age > ttl:
             raise Refused(Reason.REQUEST_EXPIRED, f"request is {age:.0f} s old (limit {ttl} s)")
-        if req.sent_at > item.received_at + CLOCK_SKEW:  # the same tolerance as ratings
-            ahead = (req.sent_at - item.received_at).total_seconds()
+        if sent_at > item.received_at + CLOCK_SKEW:  # the same tolerance as ratings
+            ahead = (sent_at - item.received_at).total_seconds()
             raise Refused(
                 Reason.SENT_IN_FUTURE, f"sent_at is {ahead:.0f} s later than the server clock"
             )

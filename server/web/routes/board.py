@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
 
+from protocol.i18n import localized
 from protocol.numbers import TicketNumber
 from server.auth.tokens import token_expiry, user_for_token
 from server.db.database import Database
@@ -58,15 +59,19 @@ def board(
         return _exchange(request, db, token)
     user = page_user(request, "board")
     lang = lang_of(request)
+    desks = [
+        {"id": d.id, "number": d.number, "name": localized(d.name, d.name_en, lang)}
+        for d in config.desks
+    ]
     data = {
-        "desks": [{"id": d.id, "number": d.number, "name": d.name} for d in config.desks],
+        "desks": desks,
         "strings": i18n.js_strings(
             lang, ["board_title", "number", "desk", "sound_on", "connection_lost", "latest_calls"]
         ),
         "tz": config.site.timezone,
     }
     return render(
-        request, "board.html", user, data=data, desks=config.desks, suggest=suggestion_url(config)
+        request, "board.html", user, data=data, desks=desks, suggest=suggestion_url(config)
     )
 
 

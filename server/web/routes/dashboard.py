@@ -28,7 +28,11 @@ def dashboard(request: Request, user: DashboardUser, config: Config, engine: Eng
             }
             for s in config.services
         },
-        "desks": {d.id: {"name": d.name, "services": d.services} for d in config.desks},
+        # The names in the page's language (site YAML ``name_en``, else the Vietnamese).
+        "desks": {
+            d.id: {"name": localized(d.name, d.name_en, lang), "services": d.services}
+            for d in config.desks
+        },
         "target_pct": config.target_for(today),
         "year": today.year,
         "conduct": i18n.conduct_labels(lang),

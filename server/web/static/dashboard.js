@@ -12,6 +12,10 @@ const MAX_RATINGS = 30;
 window.motcuaDash = { ratingAt: {} };
 const pct = (v) => (v == null ? "—" : v.toFixed(1).replace(/\.0$/, "") + " %");
 
+// A desk's name in the page's language (the page carries them; the live data has the
+// Vietnamese one only).
+function deskName(id, fallback) { return (PAGE.desks[id] || {}).name || fallback; }
+
 function cls(ok) { return ok == null ? "" : ok ? "good" : "bad"; }
 
 function renderQueues() {
@@ -43,9 +47,9 @@ function renderDesks() {
     const k = st.stats[d.desk_id] || {};
     const target = k.target_pct;
     return el("tr", { "data-desk": d.desk_id },
-      el("td", {}, d.name),
+      el("td", {}, deskName(d.desk_id, d.name)),
       el("td", {}, d.clerk ? d.clerk.name : "—"),
-      el("td", { class: stateCls }, state),
+      el("td", { class: "state " + stateCls }, state),
       el("td", { class: "num" }, String(k.served ?? 0)),
       el("td", { class: "num " + cls(k.satisfaction_pct == null || target == null ? null : k.satisfaction_pct >= target) }, pct(k.satisfaction_pct)),
       el("td", { class: "num" }, pct(k.response_rate_pct)));
@@ -67,23 +71,49 @@ function renderKpi() {
     el("div", { class: "kpi-box", id: "kpi-served" }, el("div", { class: "kpi-value" }, String(served)), el("div", { class: "kpi-label" }, S.served)));
 }
 
+// The display board is a web page: it never connects to the broker, so its row says
+// how many board pages are open (or when one last was) instead of "never seen".
+function deviceStatus(v) {
+  if (v.status !== "web_page") return S[v.status] || v.status;
+  if (v.pages_open) return S.web_pages_open.replace("{n}", v.pages_open);
+  if (v.page_seen) return S.web_page_seen.replace("{t}", hhmm(v.page_seen));
+  return S.web_page;
+}
+
 function renderDevices() {
   const body = document.querySelector("#devices tbody");
   body.replaceChildren(...Object.values(st.devices).map((v) => {
     const printer = v.printer ? (S["printer_" + v.printer] || v.printer) : "";
     const pcls = !v.printer || v.printer === "ok" ? "" : v.printer === "paper_near_end" ? "warn" : "bad";
     return el("tr", { "data-device": v.id },
-      el("td", {}, v.name),
-      el("td", { class: v.status === "online" ? "good" : v.status === "offline" ? "bad" : "muted" }, S[v.status] || v.status),
+      el("td", {}, PAGE.lang === "en" && v.name_en ? v.name_en : v.name),
+      el("td", { class: v.status === "online" ? "good" : v.status === "offline" ? "bad" : "muted" }, deviceStatus(v)),
       el("td", { class: pcls }, printer),
       el("td", { class: "num" }, v.outbox_depth == null ? "" : String(v.outbox_depth)));
   }));
 }
 
+// Praise is marked with an inline thumbs-up drawing, not the emoji: Debian has no emoji
+// font by default and would show an empty box. (⚠ is in DejaVu Sans.)
+const THUMB_UP = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+
+function icon(path, label) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("class", "icon");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", label);
+  const p = document.createElementNS(ns, "path");
+  p.setAttribute("d", path);
+  svg.append(p);
+  return svg;
+}
+
 function conduct(r) {
-  const items = r.praised.map((c) => "👍 " + (C.items[c] || c));
-  for (const c of r.reasons) items.push((C.violations.includes(c) ? "⚠ " : `⚠ ${S.missed}: `) + (C.items[c] || c));
-  return items.join(" · ");
+  const items = r.praised.map((c) => [icon(THUMB_UP, S.praised), " " + (C.items[c] || c)]);
+  for (const c of r.reasons) items.push([(C.violations.includes(c) ? "⚠ " : `⚠ ${S.missed}: `) + (C.items[c] || c)]);
+  return items.flatMap((parts, i) => (i ? [" · ", ...parts] : parts));
 }
 
 function ratingItem(r) {
@@ -91,9 +121,9 @@ function ratingItem(r) {
   return el("li", { class: "rating " + (good ? "good" : "bad"), "data-ticket": r.ticket_id },
     el("span", { class: "r-time" }, hhmm(r.received_at)),
     el("span", { class: "r-level" }, C.raw_levels[r.level_raw] || C.levels[r.level]),
-    el("span", { class: "r-who" }, `${r.number} · ${r.desk_name}${r.clerk_name ? " · " + r.clerk_name : ""}`),
+    el("span", { class: "r-who" }, `${r.number} · ${deskName(r.desk_id, r.desk_name)}${r.clerk_name ? " · " + r.clerk_name : ""}`),
     el("span", { class: "r-source", "data-source": r.source }, S["src_" + r.source] || r.source),
-    el("span", { class: "r-conduct muted" }, conduct(r) + (r.partial ? ` (${S.partial})` : "")),
+    el("span", { class: "r-conduct muted" }, ...conduct(r), r.partial ? ` (${S.partial})` : null),
     r.comment ? el("span", { class: "r-comment" }, `“${r.comment}”`) : null);
 }
 
