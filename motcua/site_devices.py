@@ -188,6 +188,10 @@ def write_private(path: Path, text: str) -> None:
         raise
 
 
+#: Where the installer copies the site's ``ca.crt`` on a kiosk PC or pad (docs/operations.md).
+DEVICE_CA_FILE = "/etc/motcua/ca.crt"
+
+
 def device_yaml(config: SiteConfig, device: NewDevice, broker_host: str) -> str:
     """The device's own YAML (the part that ties it to the site and the broker)."""
     data: dict[str, Any] = {"device_id": device.id}
@@ -196,11 +200,13 @@ def device_yaml(config: SiteConfig, device: NewDevice, broker_host: str) -> str:
     data["site"] = config.site.code
     data["timezone"] = config.site.timezone
     data["state_dir"] = f"var/{device.id}"
-    data["broker"] = {
-        "host": broker_host,
-        "port": config.server.broker.port,
-        "prefix": config.server.broker.prefix,
-    }
+    broker = config.server.broker
+    data["broker"] = {"host": broker_host, "port": broker.port, "prefix": broker.prefix}
+    if broker.tls is not None:
+        # devices reach the broker over TLS only (the plain port is loopback or closed);
+        # the CA is the copy of the site's ca.crt the installer puts on the device
+        data["broker"]["port"] = broker.tls.port
+        data["broker"]["tls_ca_file"] = DEVICE_CA_FILE
     data["password_env"] = "MOTCUA_DEVICE_PASSWORD"
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 

@@ -153,3 +153,27 @@ def test_entries_go_at_the_end_of_the_list_whatever_its_layout() -> None:
     assert with_devices(empty, [entry]) == ("devices:  # none yet\n  - " + entry + "\nrating: {}\n")
     missing = "a: 1\n"
     assert with_devices(missing, [entry]) == "a: 1\ndevices:\n  - " + entry + "\n"
+
+
+def test_on_a_tls_site_the_printed_device_yaml_connects_over_tls(tmp_path: Path) -> None:
+    """The device YAML that `device add` prints is the one the kiosk uses: on a site whose
+    broker has a TLS listener it must name the TLS port and the CA file, or the kiosk
+    would knock on a plain port that only listens on the server's loopback."""
+    data = site_data()
+    data["server"]["broker"].update(
+        embedded=False,
+        tls={
+            "port": 8884,
+            "cert_file": str(tmp_path / "server.crt"),
+            "key_file": str(tmp_path / "server.key"),
+            "ca_file": str(tmp_path / "ca.crt"),
+        },
+    )
+    site = tmp_path / "site.yaml"
+    site.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    result = _run("device", "add", "kiosk", "k-tls", "--config", str(site))
+    assert result.exit_code == 0, result.output
+    printed = result.stdout[result.stdout.index("device_id: k-tls") :]
+    broker = yaml.safe_load(printed.split("\n# ", 1)[0])["broker"]
+    assert broker["port"] == 8884
+    assert broker["tls_ca_file"] == "/etc/motcua/ca.crt"
