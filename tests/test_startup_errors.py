@@ -78,6 +78,7 @@ BAD_URLS = [
 COMMANDS = [
     pytest.param(("server",), id="server"),
     pytest.param(("db", "upgrade"), id="db-upgrade"),
+    pytest.param(("db", "status"), id="db-status"),
 ]
 
 

@@ -152,8 +152,6 @@ def db_status(
 
     Exit code 1 when there is no backup or the newest is older than --max-age-hours
     (for monitoring), 2 when the database cannot be read."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from server.db.backup import BackupError, sqlite_path
     from server.db.database import Database
     from server.db.status import db_status as read_status
@@ -161,19 +159,18 @@ def db_status(
 
     site = load_site(config)
     url = database_url or site.database_url()
-    try:
-        path = sqlite_path(url)
-    except BackupError as e:
-        raise _fail(str(e)) from None
-    if path is not None and not path.is_file():  # never create an empty one by looking
-        raise _fail(f"không có cơ sở dữ liệu / no database at {path} (wrong database_url?)")
-    db = Database(url)
-    try:
-        st = read_status(db, local_day(now_utc(), site.tz), _backup_dir(site, out))
-    except SQLAlchemyError as e:
-        raise _fail(f"không đọc được cơ sở dữ liệu / cannot read the database: {e}") from None
-    finally:
-        db.dispose()
+    with about_database(url, database_source(config, database_url)):
+        try:
+            path = sqlite_path(url)
+        except BackupError as e:
+            raise _fail(str(e)) from None
+        if path is not None and not path.is_file():  # never create an empty one by looking
+            raise _fail(f"không có cơ sở dữ liệu / no database at {path} (wrong database_url?)")
+        db = Database(url)
+        try:
+            st = read_status(db, local_day(now_utc(), site.tz), _backup_dir(site, out))
+        finally:
+            db.dispose()
     typer.echo("\n".join(_status_lines(st, site.tz, _backup_dir(site, out))))
     age = st.backup_age
     if age is None or age.total_seconds() > max_age_hours * 3600:
