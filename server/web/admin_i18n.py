@@ -67,6 +67,14 @@ STRINGS = Catalog(
         "act_delete": ("Xoá", "Deleted"),
         "act_revoke": ("Thu hồi phiên", "Sessions revoked"),
         "act_board_token": ("Cấp địa chỉ màn hình", "Board address issued"),
+        # the audit row's detail: its key=value pairs as words (the log keeps the pairs)
+        "d_role": ("vai trò {v}", "role {v}"),
+        "d_clerk": ("cán bộ {v}", "clerk {v}"),
+        "d_sessions_ended": ("{v} phiên đăng nhập kết thúc", "{v} session(s) ended"),
+        "d_password": ("mật khẩu {v}", "password {v}"),
+        "d_days": ("hiệu lực {v} ngày", "valid {v} days"),
+        "v_generated": ("tự tạo", "generated"),
+        "v_given": ("do quản trị viên nhập", "typed by the admin"),
     }
 )
 

@@ -76,6 +76,7 @@ def test_an_admin_disables_a_clerk_whose_open_page_loses_its_session(
     expect(newest).to_contain_text("admin")
     expect(newest).to_contain_text("lan")
     expect(newest).to_contain_text("Khoá")
+    expect(newest).to_contain_text("1 phiên đăng nhập kết thúc")  # words, not sessions_ended=1
 
     # a reset password is shown once, and works
     hung = admin.locator("#au-users tr[data-user=hung]")

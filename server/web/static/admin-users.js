@@ -72,6 +72,15 @@ function renderUsers(users) {
   }));
 }
 
+/** "role=clerk clerk=c01 sessions_ended=1" as words in the page's language. */
+function describe(detail) {
+  return detail.split(" ").filter(Boolean).map((pair) => {
+    const [key, value] = pair.split("=");
+    const shown = key === "role" ? (PAGE.roles[value] || value) : (W["v_" + value] || value);
+    return W["d_" + key] ? fill(W["d_" + key], { v: shown }) : pair;
+  }).join(", ");
+}
+
 function renderAudit(page) {
   const body = document.querySelector("#au-audit tbody");
   const rows = page.entries.map((e) => el("tr", { "data-action": e.action, "data-target": e.target },
@@ -79,7 +88,7 @@ function renderAudit(page) {
     el("td", {}, e.actor),
     el("td", {}, W["act_" + e.action] || e.action),
     el("td", {}, e.target),
-    el("td", { class: "muted" }, e.detail)));
+    el("td", { class: "muted", title: e.detail }, describe(e.detail))));
   if (!rows.length) rows.push(el("tr", {}, el("td", { colSpan: 5, class: "muted" }, W.empty)));
   body.replaceChildren(...rows);
   const to = Math.min(auditOffset + page.entries.length, page.total);
