@@ -185,6 +185,10 @@ class LinkWatch:
         self._wake.set()
 
     def _on_status(self, msg: Message) -> None:
+        # The link acknowledges by hand (device events after their commit): status and
+        # heartbeat need no commit, and unacknowledged they pile up at the broker until
+        # it stops delivering anything to the server (tests/server/test_server_acks.py).
+        self.link.ack(msg)
         try:
             status = ServerStatus.model_validate_json(msg.payload)
         except ValidationError:
@@ -226,6 +230,7 @@ class LinkWatch:
         self._wake.set()
 
     def _on_heartbeat(self, msg: Message) -> None:
+        self.link.ack(msg)  # as in _on_status
         try:
             beat = ServerHeartbeat.model_validate_json(msg.payload)
         except ValidationError:

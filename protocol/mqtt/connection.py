@@ -392,6 +392,7 @@ class Connection:
         handler = self._handler_for(topic)
         if handler is None:
             log.debug("message on %s matched no subscription", topic)
+            client.ack(msg.mid, msg.qos)  # nobody else will (manual acks): never leave it stuck
             return
         try:
             handler(_message(msg))
