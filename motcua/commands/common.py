@@ -27,12 +27,16 @@ UsernameArg = Annotated[str, typer.Argument(help="Tên đăng nhập / user name
 
 
 def setup_logging(level: str) -> None:
-    # force: python-escpos calls logging.basicConfig() when imported (the printer
-    # commands), which would otherwise keep its bare "LEVEL:name:message" format.
+    # python-escpos calls logging.basicConfig() when imported (the printer commands):
+    # its plain handler would keep the bare "LEVEL:name:message" format, so it goes.
+    # Handlers of other kinds stay (pytest's: not `force=True`, which would also leave a
+    # handler on a test's captured, soon closed, stderr).
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        if type(handler) is logging.StreamHandler:
+            root.removeHandler(handler)
     logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        force=True,
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
