@@ -8,7 +8,6 @@ the server would before it replaces the file (atomically, 0600, same owner).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import secrets
@@ -22,6 +21,7 @@ import yaml
 from server.broker.passwords import hash_device_password
 from server.config import ConfigError, SiteConfig, load_site_config
 from server.config.devices import DeviceKind
+from server.files import replace_file
 
 KINDS: tuple[str, ...] = get_args(DeviceKind)
 _DEVICES_KEY = re.compile(r"^devices\s*:\s*(?P<rest>.*)$")
@@ -166,26 +166,8 @@ def _validated(path: Path, text: str) -> SiteConfig:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Replace ``path`` atomically with ``text``, mode 0600, keeping its owner if it has
-    one (root editing the server user's file must not take it away from the server)."""
-    old: os.stat_result | None = None
-    with contextlib.suppress(FileNotFoundError):
-        old = path.stat()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if old is not None and (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
-            with contextlib.suppress(PermissionError):
-                os.chown(tmp, old.st_uid, old.st_gid)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    """Replace ``path`` atomically with ``text``, mode 0600, keeping its owner."""
+    replace_file(path, text.encode("utf-8"))
 
 
 #: Where the installer copies the site's ``ca.crt`` on a kiosk PC or pad (docs/operations.md).

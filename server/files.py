@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import tempfile
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -42,6 +43,42 @@ def write_private(path: Path, text: str) -> Path:
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
     return path
+
+
+def replace_file(path: Path, data: bytes, mode: int = FILE_MODE) -> Path:
+    """Replace ``path`` atomically with ``data``: written to a temporary file with
+    ``mode`` from its first byte (a key is never readable by others, not even for a
+    moment), synced, then renamed over ``path``. An existing file's owner is kept when
+    we may (root editing the server user's file must not take it away from the server)."""
+    old: os.stat_result | None = None
+    with contextlib.suppress(FileNotFoundError):
+        old = path.stat()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if old is not None and (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+            with contextlib.suppress(PermissionError):
+                os.chown(tmp, old.st_uid, old.st_gid)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    fsync_path(path.parent)
+    return path
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file, or a folder's entries (a rename), to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def restrict(path: Path) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from server.config import ConfigError
+from server.files import replace_file
 from server.public_url import lan_address
 
 CA_DAYS = 3650
@@ -92,17 +92,6 @@ def _new_key() -> ec.EllipticCurvePrivateKey:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _write(path: Path, data: bytes, mode: int) -> None:
-    """Write ``path`` with ``mode`` from the first byte on (a key is never readable by
-    others, not even for a moment), replacing it atomically."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -229,12 +218,12 @@ def issue(
     new_ca = force or not (files.ca_key.exists() or files.ca_cert.exists())
     if new_ca:
         ca_key, ca_cert = _make_ca(site_name, site_code)
-        _write(files.ca_key, _key_pem(ca_key), 0o600)
-        _write(files.ca_cert, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
+        replace_file(files.ca_key, _key_pem(ca_key), 0o600)
+        replace_file(files.ca_cert, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
     else:
         ca_key, ca_cert = _load_ca(files)
     key = _new_key()
     cert = _server_cert(ca_key, ca_cert, key, names, days)
-    _write(files.key, _key_pem(key), 0o600)
-    _write(files.cert, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    replace_file(files.key, _key_pem(key), 0o600)
+    replace_file(files.cert, cert.public_bytes(serialization.Encoding.PEM), 0o644)
     return Issued(files, new_ca, names, ca_cert.not_valid_after_utc, cert.not_valid_after_utc)

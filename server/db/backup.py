@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import make_url
 
 from server.db.pgtools import ToolError, dump_tables, run_tool
-from server.files import FILE_MODE, private_dir
+from server.files import FILE_MODE, fsync_path, private_dir
 from server.timeutil import now_utc
 
 NAME = re.compile(r"^motcua-(\d{8}-\d{6})\.(db|dump)$")
@@ -113,9 +113,9 @@ def backup(url: str, folder: Path, tz: ZoneInfo) -> BackupFile:
             _sqlite_backup(db_file, tmp)
         else:
             _pg_backup(url, tmp)
-        _fsync(tmp)
+        fsync_path(tmp)
         os.replace(tmp, target)
-        _fsync(folder)
+        fsync_path(folder)
     finally:
         tmp.unlink(missing_ok=True)
     return BackupFile(target, target.stat().st_size, at, time.monotonic() - started)
@@ -125,14 +125,6 @@ def _private_empty(path: Path) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     os.fchmod(fd, FILE_MODE)
     os.close(fd)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _sqlite_backup(db_file: Path, tmp: Path) -> None:

@@ -38,7 +38,7 @@ from server.db.database import Database
 from server.db.migrate import alembic_config, current_revision, upgrade
 from server.db.pgtools import ToolError, dump_revision, dump_tables, run_tool
 from server.db.server_lock import AlreadyRunning, ServerLock
-from server.files import FILE_MODE
+from server.files import FILE_MODE, fsync_path
 from server.timeutil import now_utc
 
 
@@ -148,7 +148,7 @@ def _restore_sqlite(
                     os.replace(old, kept.with_name(kept.name + suffix))
         target.with_name(target.name + "-shm").unlink(missing_ok=True)
         os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        fsync_path(target.parent)
     finally:
         tmp.unlink(missing_ok=True)
     return rev, kept
@@ -156,14 +156,6 @@ def _restore_sqlite(
 
 def _stamp(tz: ZoneInfo) -> str:
     return f"restore-{now_utc().astimezone(tz):%Y%m%d-%H%M%S}"
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _restore_pg(
