@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
+from protocol.refusals import Reason
 from server.auth.users import User, UserError, add_user, user_of
 from server.config import SiteConfig
 from server.db.tables import ApiTokenRow, UserRow
@@ -77,7 +78,9 @@ def board_token(
         user = add_user(s, config, name, secrets.token_urlsafe(24), "board")
     elif row.role != "board":
         raise UserError(
-            f"{name} không phải tài khoản màn hình", f"{name} is not a board account", "conflict"
+            f"{name} không phải tài khoản màn hình",
+            f"{name} is not a board account",
+            Reason.CONFLICT,
         )
     else:
         user = user_of(row)
@@ -88,7 +91,7 @@ def revoke_all_tokens(s: Session, username: str) -> int:
     """Log a user out everywhere (a stolen board token, a clerk who left)."""
     user_id = s.scalar(select(UserRow.id).where(UserRow.username == username.strip().lower()))
     if user_id is None:
-        raise UserError(f"không có tài khoản {username}", f"no user {username}", "not_found")
+        raise UserError(f"không có tài khoản {username}", f"no user {username}", Reason.NOT_FOUND)
     result = s.execute(delete(ApiTokenRow).where(ApiTokenRow.user_id == user_id))
     assert isinstance(result, CursorResult)  # a DELETE's result counts its rows
     return result.rowcount or 0

@@ -14,6 +14,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from protocol.refusals import Reason
 from server.auth.passwords import hash_user_password, verify_user_password
 from server.config import SiteConfig
 from server.db.tables import UserRow
@@ -29,7 +30,7 @@ class UserError(ValueError):
     """An account change refused: its sentence in Vietnamese and English, and the general
     code (``invalid``, ``not_found``, ``conflict``) a caller turns into a status."""
 
-    def __init__(self, vi: str, en: str, code: str = "invalid") -> None:
+    def __init__(self, vi: str, en: str, code: Reason = Reason.INVALID) -> None:
         super().__init__(f"{vi} / {en}")
         self.vi, self.en, self.code = vi, en, code
 
@@ -82,7 +83,7 @@ def add_user(
             "chỉ tài khoản cán bộ mới gắn với mã cán bộ", "only clerk accounts have --clerk"
         )
     if s.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
-        raise UserError(f"tài khoản {username} đã có", f"user {username} exists", "conflict")
+        raise UserError(f"tài khoản {username} đã có", f"user {username} exists", Reason.CONFLICT)
     row = UserRow(
         username=username,
         password_hash=hash_user_password(password),

@@ -44,6 +44,8 @@ STATUS: dict[Reason, int] = {
     # the request itself
     Reason.UNKNOWN_SITE: 404,
     Reason.BAD_REQUEST: 400,
+    Reason.INVALID: 422,
+    Reason.CONFLICT: 409,
     Reason.ONE_DAY_ONLY: 422,
     # queue actions (`QueueError`)
     Reason.CLERK_ONLY: 403,

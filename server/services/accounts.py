@@ -25,6 +25,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from protocol.refusals import Reason
 from server.auth.passwords import hash_user_password
 from server.auth.tokens import board_token, revoke_all_tokens
 from server.auth.users import User, UserError, add_user, check_password
@@ -94,7 +95,7 @@ def _row(s: Session, username: str) -> UserRow:
     name = username.strip().lower()
     row = s.scalar(select(UserRow).where(UserRow.username == name))
     if row is None:
-        raise UserError(f"không có tài khoản {name}", f"no user {name}", "not_found")
+        raise UserError(f"không có tài khoản {name}", f"no user {name}", Reason.NOT_FOUND)
     return row
 
 
@@ -112,7 +113,7 @@ def _keep_an_admin(s: Session, actor: str, row: UserRow, what_vi: str, what_en: 
         raise UserError(
             f"không thể {what_vi} chính tài khoản đang dùng",
             f"you cannot {what_en} the account you are using",
-            "conflict",
+            Reason.CONFLICT,
         )
     if row.role != "admin" or not row.active:
         return
@@ -125,7 +126,7 @@ def _keep_an_admin(s: Session, actor: str, row: UserRow, what_vi: str, what_en: 
         raise UserError(
             f"không thể {what_vi} quản trị viên cuối cùng: hãy tạo một quản trị viên khác trước",
             f"cannot {what_en} the last admin: add another admin first",
-            "conflict",
+            Reason.CONFLICT,
         )
 
 
@@ -209,7 +210,7 @@ def issue_board_token(
         raise UserError(
             f"tài khoản {row.username} đang bị khoá: hãy mở khoá trước",
             f"{row.username} is disabled: enable it first",
-            "conflict",
+            Reason.CONFLICT,
         )
     token, expires = board_token(s, config, name, days)
     record(s, actor, "board_token", name.strip().lower(), f"days={days}")

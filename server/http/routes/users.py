@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session
 from server.auth.users import MIN_PASSWORD, User, UserError
 from server.http.bodies import StrictBody
 from server.http.deps import Context, require
+from server.http.errors import DEFAULT_STATUS, STATUS
 from server.services import accounts
 
 router = APIRouter(prefix="/api", tags=["users"])
 Admin = Annotated[User, Depends(require("admin"))]
 Username = Annotated[str, Path(min_length=1, max_length=64)]
 T = TypeVar("T")
-_STATUS = {"invalid": 422, "not_found": 404, "conflict": 409}
 
 
 class AccountOut(BaseModel):
@@ -86,7 +86,7 @@ def _change(context: Context, work: Callable[[Session], T]) -> T | JSONResponse:
             result = work(s)
     except UserError as e:
         detail = {"code": e.code, "message": e.vi, "message_en": e.en}
-        return JSONResponse({"detail": detail}, status_code=_STATUS.get(e.code, 409))
+        return JSONResponse({"detail": detail}, status_code=STATUS.get(e.code, DEFAULT_STATUS))
     context.sessions_changed()
     return result
 
