@@ -39,7 +39,12 @@ def now_utc() -> datetime:
 def on_server_clock(at: datetime, offset_s: float | None) -> datetime:
     """A device's timestamp ``at`` moved onto the server's clock, given the offset the
     device reported with it (``None``: unknown, taken as is)."""
-    return at if offset_s is None else at + timedelta(seconds=offset_s)
+    if offset_s is None:
+        return at
+    try:
+        return at + timedelta(seconds=offset_s)
+    except OverflowError:  # a nonsense stamp (year 9999 + an offset): judged as sent
+        return at
 
 
 class ServerClock:

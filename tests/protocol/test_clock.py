@@ -37,6 +37,15 @@ def test_a_device_time_moves_onto_the_servers_clock() -> None:
     assert on_server_clock(T, -45.0) == T - timedelta(seconds=45)
 
 
+def test_a_stamp_at_the_end_of_time_plus_an_offset_does_not_break_the_server() -> None:
+    """A device's year-9999 sent_at with the largest offset allowed: the sum does not
+    exist; the time is judged as sent (and refused as in the future), never an error."""
+    far = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+    assert on_server_clock(far, MAX_OFFSET_S) == far
+    early = datetime(1, 1, 1, tzinfo=UTC)
+    assert on_server_clock(early, -MAX_OFFSET_S) == early
+
+
 def test_events_carry_the_offset_and_old_devices_without_it_stay_valid() -> None:
     old = {"schema": 1, "device_id": "kiosk-1", "sent_at": T.isoformat(), "service": "tp"}
     assert TicketRequest.model_validate_json(json.dumps(old)).clock_offset_s is None
