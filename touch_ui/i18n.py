@@ -44,7 +44,7 @@ STRINGS = Catalog(
         ),
         "waiting_none": ("Không phải chờ", "No one waiting"),
         "no_desk_open": (
-            "Chưa có quầy mở cho dịch vụ này",
+            "Chưa có quầy mở cho lĩnh vực này",
             "No desk open for this service yet",
         ),
         "waiting_no_desk": (

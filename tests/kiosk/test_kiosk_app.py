@@ -95,7 +95,7 @@ def test_whole_flow_number_on_screen_printed_and_on_server(
     assert state["screen"] == "services"
     assert any("Tư pháp – Hộ tịch" in t for t in state["texts"])
     # No desk is open yet: the buttons say so rather than "Không phải chờ".
-    assert any("Chưa có quầy mở cho dịch vụ này" in t for t in state["texts"])
+    assert any("Chưa có quầy mở cho lĩnh vực này" in t for t in state["texts"])
     shot(app, shots, "02_services")
 
     state = app.tap_through("service-tp")

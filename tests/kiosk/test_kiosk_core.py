@@ -225,7 +225,7 @@ def test_a_service_without_an_open_desk_says_so_instead_of_no_waiting(
 
     try:
         eventually(lambda: core.online and line(), "the kiosk online with queue states", 15, 0.1)
-        assert line() == "Chưa có quầy mở cho dịch vụ này"
+        assert line() == "Chưa có quầy mở cho lĩnh vực này"
         assert line("en") == "No desk open for this service yet"
         core.take_number("tp")
         eventually(lambda: line() == "Đang chờ: 1 người · chưa có quầy mở", "waiting, no desk")
