@@ -17,6 +17,7 @@ from motcua.commands import (
     demo,
     device_admin,
     devices,
+    hub,
     install,
     report,
     server,
@@ -71,6 +72,7 @@ app.add_typer(users.app, name="user")
 app.add_typer(device_admin.app, name="device")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(install.app, name="install")
+app.add_typer(hub.app, name="hub")
 app.command("report")(report.report)
 app.command("server")(server.server)
 app.command("demo")(demo.demo)

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from protocol.hub import PULSE_QOS
 from protocol.link import MqttLink
 from protocol.messages import ServerStatus
 from protocol.mqtt.connection import PresenceState
@@ -43,6 +44,8 @@ from server.services.housekeeping import HOUSEKEEPING_EVERY_S, Housekeeping
 from server.services.ratings import RatingService
 from server.services.tickets import TicketService
 from server.timeutil import now_utc
+from server.uplink.forwarder import Forwarder
+from server.uplink.pulse import build_pulse
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +129,13 @@ class ServerRuntime:
         #: Daily report roll-ups, kept built in the background once the server runs.
         self.rollups = Rollups(self.db, cfg)
         self.rollup_warmer = Warmer(self.rollups)
+        #: Forwarding committed facts to the hub (site YAML ``hub:``), and the pulse.
+        self.uplink = Forwarder(cfg, self.db) if cfg.hub is not None else None
+        self._pulse = (
+            Periodic("hub-pulse", cfg.hub.pulse_every_s, self._send_pulse)
+            if cfg.hub is not None
+            else None
+        )
 
     def start(self) -> None:
         cfg = self.config
@@ -186,6 +196,8 @@ class ServerRuntime:
         self.link = link
         self.publisher.link = link
         self.ingest.link = link
+        if self.uplink is not None:
+            self.uplink.attach(link)
         self.watch = LinkWatch(
             link, cfg.topics, self.boot_id, self.boot_at, self._give_up, self.heartbeat_s
         )
@@ -197,6 +209,18 @@ class ServerRuntime:
         self._housekeeping.start()
         link.start()
         self.rollup_warmer.start()
+        if self.uplink is not None and self._pulse is not None:
+            self.uplink.start()
+            self._pulse.start()
+
+    def _send_pulse(self) -> None:
+        """Tell the hub this office is alive (not while the bridge says the WAN is down:
+        a pulse is only worth its freshness)."""
+        up, link = self.uplink, self.link
+        if up is None or link is None or not link.connected.is_set() or up.link_up is False:
+            return
+        pulse = build_pulse(self.config, self.db, self.engine, self.boot_id, up.backlog())
+        link.publish(up.topics.topic("pulse"), pulse.to_json(), qos=PULSE_QOS)
 
     def _status_payload(self, state: PresenceState) -> bytes:
         return ServerStatus(
@@ -243,6 +267,10 @@ class ServerRuntime:
         }
 
     def stop(self) -> None:
+        if self._pulse is not None:
+            self._pulse.stop()
+        if self.uplink is not None:
+            self.uplink.stop()
         self.rollup_warmer.stop()
         self._housekeeping.stop()
         if self.watch is not None:

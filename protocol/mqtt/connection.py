@@ -33,7 +33,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from protocol.clock import now_utc
 from protocol.messages import DeviceStatus
-from protocol.mqtt.message import Handler, Message
+from protocol.mqtt.message import Handler, Message, unshared
 from protocol.mqtt.refusals import RefusalLog, refused_codes
 from protocol.settings import BrokerSettings
 from protocol.topics import SPEC, TopicKind, Topics
@@ -380,7 +380,7 @@ class Connection:
         handler = self._route_cache.get(topic)
         if handler is None:
             for topic_filter, (_qos, h) in list(self.subs.items()):
-                if mqtt.topic_matches_sub(topic_filter, topic):
+                if mqtt.topic_matches_sub(unshared(topic_filter), topic):
                     handler = h
                     if len(self._route_cache) < ROUTE_CACHE_MAX:
                         self._route_cache[topic] = h

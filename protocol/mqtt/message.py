@@ -24,3 +24,10 @@ class Message:
 
 #: A subscriber's callback. It runs on paho's network thread: hand work off only.
 Handler = Callable[[Message], None]
+
+
+def unshared(topic_filter: str) -> str:
+    """The filter a shared subscription (``$share/{group}/{filter}``) matches topics by."""
+    if topic_filter.startswith("$share/"):
+        return topic_filter.split("/", 2)[2]
+    return topic_filter

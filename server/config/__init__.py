@@ -31,6 +31,7 @@ from server.config.rating import (
     SatisfactionAlert,
 )
 from server.config.site import SiteConfig
+from server.config.uplink import HubUplink
 
 __all__ = [
     "DEFAULT_GRADES",
@@ -46,6 +47,7 @@ __all__ = [
     "FrozenModel",
     "GradeBand",
     "HttpSettings",
+    "HubUplink",
     "LetterSettings",
     "OfflineSettings",
     "Percent",

@@ -32,6 +32,7 @@ from server.config.office import (
     SiteInfo,
 )
 from server.config.rating import RatingSettings
+from server.config.uplink import HubUplink
 
 
 class SiteConfig(FrozenModel):
@@ -46,6 +47,8 @@ class SiteConfig(FrozenModel):
     rating: RatingSettings = RatingSettings()
     offline: OfflineSettings = OfflineSettings()
     letters: LetterSettings = LetterSettings()
+    #: Forward committed facts to a hub of many offices (None: a lone office).
+    hub: HubUplink | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -64,6 +64,8 @@ class TicketRow(Base):
     transferred_from: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     #: Mã hồ sơ typed or scanned by the clerk at "done" (from the appointment slip).
     dossier_code: Mapped[str | None] = mapped_column(String(40))
+    #: On a hub: the office id of the latest event this snapshot reflects.
+    origin_version: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         UniqueConstraint("site", "service", "day", "seq", name="uq_ticket_seq"),
@@ -88,8 +90,12 @@ class TicketEventRow(Base):
     desk_id: Mapped[str | None] = mapped_column(String(32))
     clerk_id: Mapped[str | None] = mapped_column(String(32))
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: On a hub: the event's id in its office (the office's own rows leave it NULL).
+    origin_id: Mapped[int | None] = mapped_column(BigInteger)
     #: Lets the unit of work insert a new ticket before its first event.
     ticket: Mapped[TicketRow] = relationship(lazy="raise")
+
+    __table_args__ = (UniqueConstraint("site", "origin_id", name="uq_ticket_events_origin"),)
 
 
 class CounterRow(Base):
@@ -152,6 +158,10 @@ class DeskEventRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     clerk_id: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(200))
+    #: On a hub: the event's id in its office.
+    origin_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (UniqueConstraint("site", "origin_id", name="uq_desk_events_origin"),)
 
 
 class RatingRow(Base):
@@ -305,6 +315,8 @@ class UserRow(Base):
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     #: The last session issued (a log-in, or a board's token).
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: On a hub: the one office this account may see (None: every office).
+    site: Mapped[str | None] = mapped_column(String(32))
 
 
 class ApiTokenRow(Base):
@@ -331,3 +343,39 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     target: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(String(500), default="")
+
+
+class HubCursorRow(Base):
+    """On an office: per stream of facts (`protocol.hub.STREAMS`), the highest id below
+    which the hub has receipted every fact. The rows above it are forwarded again after
+    a restart (the hub ignores what it already has)."""
+
+    __tablename__ = "hub_cursors"
+
+    stream: Mapped[str] = mapped_column(String(16), primary_key=True)
+    acked_id: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OfficeRow(Base):
+    """On a hub: one office (site) it hears from (``motcua hub add-office``), its group
+    (a former district, a cluster) and the latest of its pulse and link."""
+
+    __tablename__ = "offices"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    group_name: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: Mosquitto ``$7$`` hash of the office's hub broker password (``add-office``).
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    #: The office's configuration without secrets, from its latest pulse.
+    config: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The latest pulse (alerts, devices, backlog) and when it came (last contact).
+    pulse: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    pulse_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: The office's bridge to the hub, as its notification says (None: not heard yet).
+    link_up: Mapped[bool | None] = mapped_column(Boolean)
+    link_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: When the hub last stored a fact of this office.
+    fact_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
