@@ -68,6 +68,11 @@ class HubWorkerSettings(FrozenModel):
     batch_wait_ms: int = Field(default=50, ge=1, le=5000)
     #: Unacknowledged messages the broker may have in flight to one worker.
     max_inflight: int = Field(default=1000, ge=1, le=65535)
+    #: Keep the worker's MQTT session (client id ``{username}-{name}``) while it is away,
+    #: so the broker queues its share. Off by default: with clean sessions a dead
+    #: worker's share goes to the others at once. ``bench/hub.py`` turns it on to
+    #: preload a backlog for the workers' drain.
+    persistent_session: bool = False
 
 
 class HubHttp(FrozenModel):

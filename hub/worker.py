@@ -81,7 +81,8 @@ class HubWorker:
             Topics("hub", broker.prefix),
             broker.username,
             manual_ack=True,  # acknowledged after the commit
-            clean_session=True,  # a dead worker's share goes to the others (docs/hub.md)
+            # clean: a dead worker's share goes to the others (docs/hub.md)
+            clean_session=not config.worker.persistent_session,
             client_id=f"{broker.username}-{self.name}"[:64],
             announce_status=False,
             max_inflight=config.worker.max_inflight,

@@ -30,7 +30,7 @@ from protocol.mqtt.connection import PresenceState
 from protocol.settings import BrokerSettings
 from protocol.version import VERSION
 from server.broker.embedded import BrokerError, EmbeddedBroker
-from server.config import SiteConfig
+from server.config import ConfigError, SiteConfig
 from server.db.database import Database
 from server.db.migrate import upgrade
 from server.db.server_lock import AlreadyRunning, ServerLock
@@ -157,7 +157,7 @@ class ServerRuntime:
             )
             try:
                 self.broker.start()
-            except BrokerError as e:
+            except (BrokerError, ConfigError) as e:  # ConfigError: the hub bridge's password
                 raise StartupError(str(e)) from None
             password = self.broker.server_password
         if password is None:

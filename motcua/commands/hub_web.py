@@ -63,7 +63,7 @@ def _open_db(cfg: HubConfig, config: Path) -> Database:
 
 
 def web(
-    config: HubConfigOpt = Path("hub.yaml"),
+    config: HubConfigOpt = Path("config/hub.yaml"),
     port: Annotated[
         int | None,
         typer.Option(help="Cổng HTTP / HTTP port (default: http.port of the hub YAML)"),
@@ -75,6 +75,7 @@ def web(
     """Chạy trang web của trung tâm / serve the hub's pages (overview, offices, reports)."""
     import uvicorn
 
+    from hub.reports.warm import HubWarmer
     from hub.web.app import create_hub_app
 
     setup_logging(log_level)
@@ -82,6 +83,9 @@ def web(
     db = _open_db(cfg, config)
     chosen = port or cfg.http.port
     typer.echo(f"{cfg.name}: http://{cfg.http.host}:{chosen}/")
+    # every office's daily report roll-ups, kept built (a report merges stored days)
+    warmer = HubWarmer(db)
+    warmer.start()
     try:
         uvicorn.run(
             create_hub_app(cfg, db),
@@ -91,6 +95,7 @@ def web(
             timeout_graceful_shutdown=5,
         )
     finally:
+        warmer.stop()
         db.dispose()
 
 
@@ -108,7 +113,7 @@ def user_add(
             "only this office (default: every office)"
         ),
     ] = None,
-    config: HubConfigOpt = Path("hub.yaml"),
+    config: HubConfigOpt = Path("config/hub.yaml"),
 ) -> None:
     """Tạo tài khoản trên trung tâm / add a hub account (for every office, or one)."""
     from hub.web.accounts import add_hub_user

@@ -4,8 +4,8 @@ Each office is a real server with its own one-box Mosquitto, whose bridge carrie
 office's committed facts over TLS to the hub Mosquitto; two ``motcua hub`` worker
 processes share the stream into the hub's PostgreSQL. Office A's WAN goes through a TCP
 proxy the test cuts: tickets and ratings made there during the cut reach the hub once
-it is restored. A worker is killed mid-stream. In the end the hub's rows equal each
-office's, one for one: no fact lost, none twice.
+it is restored. A worker is killed mid-stream; then the hub broker restarts. Each time
+the hub's rows end equal to each office's, one for one: no fact lost, none twice.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def _office_row(hub: Hub, code: str) -> OfficeRow | None:
         return s.get(OfficeRow, code)
 
 
-def test_two_offices_reach_the_hub_through_a_wan_cut_and_a_killed_worker(
+def test_two_offices_reach_the_hub_through_a_wan_cut_a_killed_worker_and_a_broker_restart(
     hub: Hub, tmp_path: Path
 ) -> None:
     hub.add_office("xa-an", "UBND xã An", "Cụm Bắc")

@@ -7,16 +7,22 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import paho.mqtt.client as mqtt
 import yaml
+from paho.mqtt.enums import CallbackAPIVersion
 
 from hub.accounts import OfficeAccount, add_office
 from hub.broker_files import write_hub_broker
 from hub.config import HubConfig, parse_hub_config
+from protocol.hub import HubFact, HubTopics, TicketEventFact, TicketSnap
 from server.broker.certificates import issue
 from server.broker.passwords import hash_device_password
 from server.config import SiteConfig, parse_site_config
@@ -199,3 +205,71 @@ def office_site(
 def totals(db: Database, site: str, queries: dict[str, Callable[..., Any]]) -> dict[str, Any]:
     with db.read() as s:
         return {name: q(s, site) for name, q in queries.items()}
+
+
+def sample_fact(site: str, event_id: int, ticket_id: uuid.UUID | None = None) -> HubFact:
+    """A ticket issued at ``site``: its first event (office id ``event_id``) with the
+    ticket's snapshot."""
+    tid = ticket_id or uuid.uuid4()
+    at = datetime.now(UTC)
+    ticket = TicketSnap(
+        id=tid,
+        service="tp",
+        day=at.date(),
+        seq=event_id,
+        number=f"A{event_id:03d}",
+        priority=None,
+        state="issued",
+        issued_at=at,
+        first_called_at=None,
+        called_at=None,
+        started_at=None,
+        ended_at=None,
+        desk_id=None,
+        clerk_id=None,
+        recall_count=0,
+        kiosk_id="kiosk-1",
+        offline=False,
+        transferred_from=None,
+        dossier_code=None,
+        version=event_id,
+    )
+    event = TicketEventFact(
+        id=event_id, ticket_id=tid, kind="issued", at=at, desk_id=None, clerk_id=None, data=None
+    )
+    return HubFact(site=site, stream="ticket_events", id=event_id, ticket=ticket, event=event)
+
+
+def office_client(hub: Hub, code: str, password: str | None = None) -> mqtt.Client:
+    """A plain paho client logged in as office ``code`` on the hub's offices' listener
+    (TLS when the hub has it), connected."""
+    account = hub.accounts[code]
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2, client_id=account.username, protocol=mqtt.MQTTv311
+    )
+    client.username_pw_set(account.username, password or account.password)
+    if hub.config.broker.wan.tls:
+        client.tls_set(ca_certs=str(hub.ca_file))
+    connected = threading.Event()
+    client.on_connect = lambda c, u, f, rc, p: rc == 0 and connected.set()
+    client.connect("127.0.0.1", hub.config.broker.wan.port)
+    client.loop_start()
+    assert connected.wait(15), f"office {code} could not log in to the hub"
+    return client
+
+
+def worker_client(hub: Hub) -> tuple[mqtt.Client, list[mqtt.MQTTMessage]]:
+    """A plain subscriber with the workers' account, reading every office's facts."""
+    got: list[mqtt.MQTTMessage] = []
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2, client_id="test-watch", protocol=mqtt.MQTTv311
+    )
+    client.username_pw_set(hub.config.broker.username, WORKER_PASSWORD)
+    subscribed = threading.Event()
+    client.on_message = lambda c, u, m: got.append(m)
+    client.on_subscribe = lambda *a: subscribed.set()
+    client.connect("127.0.0.1", hub.config.broker.port)
+    client.loop_start()
+    client.subscribe(HubTopics("+", hub.config.broker.prefix).topic("facts"), 1)
+    assert subscribed.wait(15)
+    return client, got
