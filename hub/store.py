@@ -108,41 +108,45 @@ def _table(row_class: type[Base]) -> Table:
 
 
 def _upsert_tickets(s: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
     table = _table(TicketRow)
-    for chunk in _chunks(rows):
-        stmt = insert(table).values(list(chunk))
-        newer = {c: stmt.excluded[c] for c in chunk[0] if c != "id"}
-        s.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["id"],
-                set_=newer,
-                # never another office's ticket; never an older snapshot
-                where=and_(
-                    table.c.site == stmt.excluded.site,
-                    table.c.origin_version < stmt.excluded.origin_version,
-                ),
-            )
-        )
+    stmt = insert(table)
+    newer = {c: stmt.excluded[c] for c in rows[0] if c != "id"}
+    s.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["id"],
+            set_=newer,
+            # never another office's ticket; never an older snapshot
+            where=and_(
+                table.c.site == stmt.excluded.site,
+                table.c.origin_version < stmt.excluded.origin_version,
+            ),
+        ),
+        rows,
+    )
 
 
 def _upsert_desks(s: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
     table = _table(DeskRow)
-    for chunk in _chunks(rows):
-        stmt = insert(table).values(list(chunk))
-        newer = {c: stmt.excluded[c] for c in chunk[0] if c not in ("site", "desk_id")}
-        s.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["site", "desk_id"],
-                set_=newer,
-                where=table.c.updated_at <= stmt.excluded.updated_at,
-            )
-        )
+    stmt = insert(table)
+    newer = {c: stmt.excluded[c] for c in rows[0] if c not in ("site", "desk_id")}
+    s.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["site", "desk_id"],
+            set_=newer,
+            where=table.c.updated_at <= stmt.excluded.updated_at,
+        ),
+        rows,
+    )
 
 
 def _insert_new(s: Session, row_class: type[Base], rows: list[dict[str, Any]]) -> None:
     """Insert, ignoring rows already there (any unique key: origin id, msg_id, ticket)."""
-    for chunk in _chunks(rows):
-        s.execute(insert(_table(row_class)).values(list(chunk)).on_conflict_do_nothing())
+    if rows:
+        s.execute(insert(_table(row_class)).on_conflict_do_nothing(), rows)
 
 
 def store(s: Session, batch: Batch, now: datetime) -> None:

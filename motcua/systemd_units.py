@@ -25,6 +25,8 @@ class Role(StrEnum):
     KIOSK = "kiosk"
     PAD = "pad"
     BACKUP = "backup"
+    HUB = "hub"
+    HUB_BROKER = "hub-broker"
 
 
 @dataclass(frozen=True)
@@ -98,21 +100,20 @@ WantedBy=multi-user.target
     return [Unit(name, text)]
 
 
-def broker_units(opts: UnitOptions) -> list[Unit]:
-    name = "motcua-broker.service"
+def _mosquitto_unit(opts: UnitOptions, name: str, written_by: str, title: str, order: str) -> Unit:
     folder = opts.broker_conf.parent
+    identifier = name.removesuffix(".service")
     text = f"""{HEADER.format(name=name)}
-# Mosquitto with the files of `motcua broker-config write --out {folder}`.
+# Mosquitto with the files of `{written_by} --out {folder}`.
 # Debian's own mosquitto.service listens on 1883 too: this unit stops it when it starts
 # (Conflicts=); disable it for good with `systemctl disable --now mosquitto`.
 [Unit]
-Description=Mosquitto MQTT broker for motcua (máy chủ MQTT của motcua)
+Description={title}
 Documentation=man:mosquitto.conf(5)
 After=network-online.target
 Wants=network-online.target
 Conflicts=mosquitto.service
-Before=motcua-server.service
-
+{order}
 [Service]
 Type=notify
 NotifyAccess=main
@@ -126,11 +127,23 @@ ExecReload=/bin/kill -HUP $MAINPID
 Restart=on-failure
 RestartSec=2
 LimitNOFILE=65536
-{_journal("motcua-broker")}
+{_journal(identifier)}
 [Install]
 WantedBy=multi-user.target
 """
-    return [Unit(name, text)]
+    return Unit(name, text)
+
+
+def broker_units(opts: UnitOptions) -> list[Unit]:
+    return [
+        _mosquitto_unit(
+            opts,
+            "motcua-broker.service",
+            "motcua broker-config write",
+            "Mosquitto MQTT broker for motcua (máy chủ MQTT của motcua)",
+            "Before=motcua-server.service\n",
+        )
+    ]
 
 
 def _touch_unit(opts: UnitOptions, role: Role, title: str, extra: str = "") -> Unit:
@@ -216,12 +229,82 @@ WantedBy=timers.target
     return [Unit(service, service_text), Unit(timer, timer_text)]
 
 
+def hub_broker_units(opts: UnitOptions) -> list[Unit]:
+    return [
+        _mosquitto_unit(
+            opts,
+            "motcua-hub-broker.service",
+            "motcua hub broker-config",
+            "Mosquitto MQTT broker of the motcua hub (máy chủ MQTT của trung tâm)",
+            "",  # the workers order themselves after it (a template cannot be named here)
+        )
+    ]
+
+
+def _hub_service(opts: UnitOptions, title: str, exec_start: str, restart: str) -> str:
+    return f"""[Service]
+Type=simple
+User={opts.user}
+EnvironmentFile={opts.env_file}
+ExecStart={exec_start}
+# relative paths of hub.yaml (data_dir) land here
+WorkingDirectory=/var/lib/motcua-hub
+StateDirectory=motcua-hub
+StateDirectoryMode=0700
+UMask=0077
+Restart={restart}
+RestartSec=3
+KillSignal=SIGTERM
+TimeoutStopSec=30
+{_journal(title)}NoNewPrivileges=true
+ProtectSystem=full
+ProtectHome=read-only
+PrivateTmp=true
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def hub_units(opts: UnitOptions) -> list[Unit]:
+    """The workers (a template: ``motcua-hub@1``, ``@2`` … one process each, sharing the
+    stream) and the hub's pages."""
+    worker = "motcua-hub@.service"
+    # %H-%i: a worker's MQTT client id is unique across the hub's machines (a clash
+    # would make two workers throw each other off the broker)
+    start = _exec(opts, "hub", "--config", opts.config) + " --name %H-%i"
+    worker_text = f"""{HEADER.format(name=worker)}
+# One hub worker per instance: `systemctl enable --now motcua-hub@1 motcua-hub@2`. They
+# share the offices' stream ($share/…); one that dies loses nothing, the others go on.
+[Unit]
+Description=motcua hub worker %i: stores the offices' facts (tiến trình lưu của trung tâm)
+After=network-online.target postgresql.service mosquitto.service motcua-hub-broker.service
+Wants=network-online.target
+# a hub database or broker down for a while: keep trying, never give up
+StartLimitIntervalSec=0
+
+{_hub_service(opts, "motcua-hub", start, "always")}DefaultInstance=1
+"""
+    web = "motcua-hub-web.service"
+    web_start = _exec(opts, "hub", "web", "--config", opts.config)
+    web_text = f"""{HEADER.format(name=web)}
+[Unit]
+Description=motcua hub web pages: the province overview and reports (trang của trung tâm)
+After=network-online.target postgresql.service
+Wants=network-online.target
+
+{_hub_service(opts, "motcua-hub-web", web_start, "on-failure")}"""
+    return [Unit(worker, worker_text), Unit(web, web_text)]
+
+
 UNITS: dict[Role, Callable[[UnitOptions], list[Unit]]] = {
     Role.SERVER: server_units,
     Role.BROKER: broker_units,
     Role.KIOSK: kiosk_units,
     Role.PAD: pad_units,
     Role.BACKUP: backup_units,
+    Role.HUB: hub_units,
+    Role.HUB_BROKER: hub_broker_units,
 }
 
 SERVER_SECRETS = [
@@ -230,6 +313,16 @@ SERVER_SECRETS = [
     "#MOTCUA_MQTT_PASSWORD=",
     "# Ghi đè cơ sở dữ liệu của site YAML / overrides the site YAML's database",
     "#MOTCUA_DATABASE_URL=postgresql+psycopg://motcua:PASSWORD@127.0.0.1/motcua",
+    "# Mật khẩu của đơn vị trên trung tâm (in ra bởi `motcua hub add-office`), nếu có",
+    "# this office's password on the hub (printed by `motcua hub add-office`), if any",
+    "#MOTCUA_HUB_PASSWORD=",
+]
+HUB_SECRETS = [
+    "# Mật khẩu MQTT của các tiến trình trung tâm (broker.password_env trong hub.yaml)",
+    "# the hub workers' MQTT password (broker.password_env of hub.yaml)",
+    "#MOTCUA_HUB_MQTT_PASSWORD=",
+    "# Ghi đè cơ sở dữ liệu của hub.yaml / overrides hub.yaml's database_url",
+    "#MOTCUA_HUB_DATABASE_URL=postgresql+psycopg://motcua:PASSWORD@127.0.0.1/motcua_hub",
 ]
 DEVICE_SECRETS = [
     "# Mật khẩu MQTT của thiết bị này (in ra bởi `motcua device add`)",
@@ -243,6 +336,7 @@ ENV_FILES: dict[Role, tuple[str, list[str]]] = {
     Role.BACKUP: ("server.env", SERVER_SECRETS),
     Role.KIOSK: ("kiosk.env", DEVICE_SECRETS),
     Role.PAD: ("pad.env", DEVICE_SECRETS),
+    Role.HUB: ("hub.env", HUB_SECRETS),
 }
 
 

@@ -5,17 +5,26 @@ environment file that holds the passwords (0600, created once, never overwritten
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import shutil
+import signal
+import socket
 import stat
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+import yaml
 from typer.testing import CliRunner, Result
 
 from motcua.cli import app
+from tests.support.hub import WORKER_PASSWORD, Hub, make_hub
+from tests.support.services import create_pg_database, free_port
+from tests.support.waiting import eventually
 
 MOTCUA = str(Path(sys.executable).with_name("motcua"))
 
@@ -250,3 +259,177 @@ def test_a_folder_only_root_may_write_says_run_with_sudo(tmp_path: Path) -> None
     assert r.returncode == 1, r.stdout + r.stderr
     assert "chạy bằng sudo / run it with sudo" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+# ---------------------------------------------------------------------- the hub
+
+
+def _systemd_argv(exec_start: str, instance: str) -> list[str]:
+    """ExecStart= as systemd runs it: words split as systemd splits them, ``%i`` the
+    instance, ``%H`` the host name, ``%%`` and ``$$`` one ``%`` and ``$``."""
+    specifiers = {"%": "%", "i": instance, "H": socket.gethostname()}
+    return [
+        re.sub(r"%([%iH])", lambda m: specifiers[m.group(1)], word).replace("$$", "$")
+        for word in shlex.split(exec_start)
+    ]
+
+
+def _environment(env_file: Path) -> dict[str, str]:
+    """What systemd gives a service: a bare environment plus its EnvironmentFile=."""
+    env = {"PATH": os.environ["PATH"], "HOME": "/tmp", "LANG": "C.UTF-8"}
+    for line in env_file.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            env[key.strip()] = value.strip()
+    return env
+
+
+@pytest.fixture
+def running_hub(tmp_path: Path) -> Iterator[Hub]:
+    pg = create_pg_database()
+    hub = make_hub(tmp_path / "hub", pg)
+    try:
+        hub.start_broker()
+        yield hub
+    finally:
+        hub.stop()
+        pg.drop()
+
+
+def _hub_yaml(hub: Hub, path: Path) -> Path:
+    """The rig's hub.yaml with its database only in the environment file (the YAML's
+    points nowhere) and the web pages on a free port."""
+    data = yaml.safe_load(hub.config_file.read_text(encoding="utf-8"))
+    data["database_url"] = "postgresql+psycopg://nobody@127.0.0.1:9/not_here"
+    data["http"] = {"host": "127.0.0.1", "port": free_port()}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _run_unit(exec_start: str, instance: str, env_file: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            _systemd_argv(exec_start, instance),
+            cwd=log.parent,
+            env=_environment(env_file),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _stopped_by_sigterm(proc: subprocess.Popen[bytes], log: Path) -> None:
+    proc.send_signal(signal.SIGTERM)  # KillSignal=
+    try:
+        code = proc.wait(30)  # within TimeoutStopSec=
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"did not stop on SIGTERM: {log.read_text(errors='replace')}")
+    assert code == 0, log.read_text(errors="replace")
+
+
+def test_hub_units_run_workers_named_by_their_instance_and_the_hub_pages(
+    tmp_path: Path, running_hub: Hub
+) -> None:
+    config, env = _hub_yaml(running_hub, tmp_path / "hub.yaml"), tmp_path / "hub.env"
+    result = _install(tmp_path, "--role", "hub", "--config", str(config), "--env-file", str(env))
+    assert result.exit_code == 0, result.output
+    assert (
+        "systemctl enable --now motcua-hub@1.service motcua-hub@2.service "
+        "motcua-hub-web.service" in result.output
+    )
+    assert sorted(p.name for p in (tmp_path / "units").iterdir()) == [
+        "motcua-hub-web.service",
+        "motcua-hub@.service",
+    ]
+    assert stat.S_IMODE(env.stat().st_mode) == 0o600
+    text = env.read_text(encoding="utf-8")
+    assert "#MOTCUA_HUB_MQTT_PASSWORD=\n" in text and "#MOTCUA_HUB_DATABASE_URL=" in text
+    assert all(line.startswith("#") for line in text.splitlines())
+
+    worker = unit(tmp_path / "units" / "motcua-hub@.service")
+    start = one(worker, "Service", "ExecStart")
+    assert start == f"{MOTCUA} hub --config {config} --name %H-%i"
+    assert one(worker, "Service", "Restart") == "always"
+    assert one(worker, "Service", "EnvironmentFile") == str(env)
+    assert one(worker, "Service", "User") == "motcua"
+    assert one(worker, "Service", "KillSignal") == "SIGTERM"
+    after = set(one(worker, "Unit", "After").split())
+    assert {"postgresql.service", "mosquitto.service", "motcua-hub-broker.service"} <= after
+    assert one(worker, "Install", "DefaultInstance") == "1"
+    web = unit(tmp_path / "units" / "motcua-hub-web.service")
+    web_start = one(web, "Service", "ExecStart")
+    assert web_start == f"{MOTCUA} hub web --config {config}"
+    assert one(web, "Service", "EnvironmentFile") == str(env)
+    verify(*(tmp_path / "units").iterdir())
+
+    # the operator fills in the environment file; systemd starts instance 7, then the pages
+    env.write_text(
+        f"MOTCUA_HUB_MQTT_PASSWORD={WORKER_PASSWORD}\n"
+        f"MOTCUA_HUB_DATABASE_URL={running_hub.pg.url}\n",
+        encoding="utf-8",
+    )
+    name = f"{socket.gethostname()}-7"
+    log = tmp_path / "worker.log"
+    proc = _run_unit(start, "7", env, log)
+    try:
+        eventually(
+            lambda: (
+                proc.poll() is None and f"as hub-worker-{name}"[:40] in running_hub.broker_log()
+            ),
+            f"worker {name} logged in to the hub broker",
+            60,
+        )
+        assert f"worker {name}: mqtt://" in log.read_text(errors="replace")
+    finally:
+        _stopped_by_sigterm(proc, log)
+
+    web_log = tmp_path / "web.log"
+    served = _run_unit(web_start, "", env, web_log)
+    port = yaml.safe_load(config.read_text(encoding="utf-8"))["http"]["port"]
+
+    def healthy() -> bool:
+        if served.poll() is not None:
+            pytest.fail(f"hub web exited: {web_log.read_text(errors='replace')}")
+        return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200
+
+    try:
+        eventually(healthy, "the hub's pages answering /api/health", 60)
+    finally:
+        _stopped_by_sigterm(served, web_log)
+
+
+def test_hub_broker_unit_runs_the_hub_files_and_reloads_for_a_new_office(tmp_path: Path) -> None:
+    result = _install(tmp_path, "--role", "hub-broker")
+    assert result.exit_code == 0, result.output
+    assert "systemctl disable --now mosquitto.service" in result.output
+    assert "systemctl enable --now motcua-hub-broker.service" in result.output
+    assert sorted(p.name for p in (tmp_path / "units").iterdir()) == ["motcua-hub-broker.service"]
+    path = tmp_path / "units" / "motcua-hub-broker.service"
+    u = unit(path)
+    conf = "/etc/mosquitto/motcua-hub/mosquitto.conf"  # not the office broker's
+    assert one(u, "Service", "ExecStart").endswith(f"mosquitto -c {conf}")
+    assert one(u, "Service", "ExecReload") == "/bin/kill -HUP $MAINPID"  # add-office
+    assert one(u, "Service", "User") == "mosquitto"
+    assert one(u, "Unit", "Conflicts") == "mosquitto.service"
+    assert (
+        values(u, "Service", "ExecStartPre")[0]
+        == "+/bin/chgrp -R mosquitto /etc/mosquitto/motcua-hub"
+    )
+    assert "motcua hub broker-config --out /etc/mosquitto/motcua-hub" in path.read_text(
+        encoding="utf-8"
+    )
+    assert not list(tmp_path.glob("*.env"))  # no secret of its own
+    verify(path)
+
+    office = _install(tmp_path, "--role", "broker")  # the office broker keeps its own
+    assert office.exit_code == 0, office.output
+    broker = unit(tmp_path / "units" / "motcua-broker.service")
+    assert one(broker, "Service", "ExecStart").endswith(
+        "mosquitto -c /etc/mosquitto/motcua/mosquitto.conf"
+    )
+
+
+def test_a_hub_and_an_office_server_with_one_config_are_refused(tmp_path: Path) -> None:
+    result = _install(tmp_path, "-r", "hub", "-r", "server", *_site_args(tmp_path))
+    assert result.exit_code == 2
+    assert "một loại máy / one kind of machine" in _said(result)

@@ -12,7 +12,7 @@ import typer
 if TYPE_CHECKING:
     from hub.config import HubConfig
 
-from motcua.commands import hub_web
+from motcua.commands import hub_tls, hub_web
 from motcua.commands.common import setup_logging
 
 HubConfigOpt = Annotated[
@@ -137,3 +137,4 @@ def broker_config(
 
 
 hub_web.register(app)
+hub_tls.register(app)

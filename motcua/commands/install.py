@@ -24,7 +24,12 @@ app = typer.Typer(help="Cài đặt trên máy này / install on this machine.",
 
 ETC = Path("/etc/motcua")
 ROLE_NAMES = " | ".join(r.value for r in Role)
-CONFIGS = {Role.KIOSK: "kiosk.yaml", Role.PAD: "pad.yaml"}
+CONFIGS = {Role.KIOSK: "kiosk.yaml", Role.PAD: "pad.yaml", Role.HUB: "hub.yaml"}
+#: Mosquitto's roles: no config or secret of their own, run as ``mosquitto``.
+BROKERS = {
+    Role.BROKER: Path("/etc/mosquitto/motcua/mosquitto.conf"),
+    Role.HUB_BROKER: Path("/etc/mosquitto/motcua-hub/mosquitto.conf"),
+}
 
 
 def _roles(values: list[str] | None) -> list[str]:
@@ -57,7 +62,7 @@ def examples_dir() -> Path:
 
 
 def _check_config(conf: Path, role: Role) -> None:
-    if role is Role.BROKER or conf.exists():
+    if role in BROKERS or conf.exists():
         return
     example = examples_dir() / CONFIGS.get(role, "site.yaml").replace(".yaml", ".example.yaml")
     typer.echo(
@@ -69,11 +74,11 @@ def _check_config(conf: Path, role: Role) -> None:
 
 def _one_kind(roles: list[Role], config: Path | None, env_file: Path | None) -> None:
     """--config and --env-file name one file: not for a server and a device at once."""
-    kinds = {CONFIGS.get(r, "site.yaml") for r in roles if r is not Role.BROKER}
+    kinds = {CONFIGS.get(r, "site.yaml") for r in roles if r not in BROKERS}
     if (config or env_file) and len(kinds) > 1:
         raise typer.BadParameter(
             "--config/--env-file: mỗi lần một loại máy / one kind of machine at a time "
-            "(server, backup | kiosk | pad): chạy riêng / run once for each"
+            "(server, backup | kiosk | pad | hub): chạy riêng / run once for each"
         )
 
 
@@ -135,10 +140,15 @@ def ensure_env_file(path: Path, role: Role) -> None:
 def _next_steps(roles: list[Role]) -> None:
     enable = []
     for role in roles:
-        enable.append("motcua-backup.timer" if role is Role.BACKUP else f"motcua-{role}.service")
+        if role is Role.BACKUP:
+            enable.append("motcua-backup.timer")
+        elif role is Role.HUB:  # two workers to start with; add @3, @4 … as needed
+            enable += ["motcua-hub@1.service", "motcua-hub@2.service", "motcua-hub-web.service"]
+        else:
+            enable.append(f"motcua-{role}.service")
     typer.echo("\nTiếp theo / next:")
     typer.echo("  sudo systemctl daemon-reload")
-    if Role.BROKER in roles:
+    if set(roles) & set(BROKERS):
         typer.echo("  sudo systemctl disable --now mosquitto.service   # Debian's own, port 1883")
     typer.echo(f"  sudo systemctl enable --now {' '.join(enable)}")
     typer.echo(f"  journalctl -u {enable[0]} -f   # nhật ký / its log")
@@ -172,25 +182,30 @@ def install_systemd(
             "--config",
             "-c",
             help="Tệp cấu hình / config file (default: /etc/motcua/site.yaml; kiosk.yaml, "
-            "pad.yaml for a kiosk or pad)",
+            "pad.yaml, hub.yaml for a kiosk, pad or hub)",
         ),
     ] = None,
     env_file: Annotated[
         Path | None,
         typer.Option(
             help="Tệp mật khẩu / environment file with the passwords "
-            "(default: /etc/motcua/server.env, kiosk.env, pad.env)"
+            "(default: /etc/motcua/server.env, kiosk.env, pad.env, hub.env)"
         ),
     ] = None,
     broker_conf: Annotated[
-        Path, typer.Option(help="mosquitto.conf của / of `motcua broker-config write`")
-    ] = Path("/etc/mosquitto/motcua/mosquitto.conf"),
+        Path | None,
+        typer.Option(
+            help="mosquitto.conf của / of `motcua broker-config write` (default: "
+            "/etc/mosquitto/motcua/mosquitto.conf; for hub-broker, of `motcua hub "
+            "broker-config`: /etc/mosquitto/motcua-hub/mosquitto.conf)"
+        ),
+    ] = None,
     display: Annotated[str, typer.Option(help="Màn hình X / X display (kiosk, pad)")] = ":0",
 ) -> None:
     """Ghi unit systemd / write the systemd units of this machine's roles."""
     roles = [Role(r) for r in role or []]
     _one_kind(roles, config, env_file)
-    home = _home(user) if set(roles) - {Role.BROKER} else Path("/")  # broker: runs as mosquitto
+    home = _home(user) if set(roles) - set(BROKERS) else Path("/")  # brokers: run as mosquitto
     mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     for r in roles:
         conf = config or ETC / CONFIGS.get(r, "site.yaml")
@@ -202,7 +217,7 @@ def install_systemd(
             env_file=env.absolute(),
             home=home,
             mosquitto=Path(mosquitto),
-            broker_conf=broker_conf.absolute(),
+            broker_conf=(broker_conf or BROKERS.get(r, BROKERS[Role.BROKER])).absolute(),
             display=display,
         )
         _check_config(opts.config, r)

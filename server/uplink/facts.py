@@ -48,6 +48,13 @@ def new_ids(s: Session, site: str, stream: StreamName, after: int, limit: int) -
     return list(s.scalars(q))
 
 
+def count_above(s: Session, site: str, stream: StreamName, after: int) -> int:
+    """How many facts of ``stream`` have an id above ``after``."""
+    row = _ROW_OF[stream]
+    q = select(func.count()).select_from(row).where(_site_filter(stream, site), row.id > after)
+    return s.scalar(q) or 0
+
+
 def read_facts(s: Session, site: str, stream: StreamName, ids: Sequence[int]) -> list[HubFact]:
     """The facts of ``stream`` with these ids (those that exist), by id."""
     if not ids:

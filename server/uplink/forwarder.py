@@ -31,7 +31,7 @@ from server.config import SiteConfig
 from server.db.database import Database
 from server.db.tables import HubCursorRow
 from server.timeutil import now_utc
-from server.uplink.facts import new_ids, read_facts
+from server.uplink.facts import count_above, new_ids, read_facts
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +111,14 @@ class Forwarder:
         self._wake.set()
 
     def backlog(self) -> dict[StreamName, int]:
-        """Facts read but not receipted, per stream (those not read yet not counted)."""
+        """Facts committed but not yet receipted by the hub, per stream."""
         with self._lock:
-            return {name: len(st.pending) for name, st in self.streams.items()}
+            above = {name: (st.cursor, len(st.done)) for name, st in self.streams.items()}
+        with self.db.read() as s:
+            return {
+                name: max(0, count_above(s, self.site, name, cursor) - done)
+                for name, (cursor, done) in above.items()
+            }
 
     # ------------------------------------------------------------------ MQTT (paho's thread)
 

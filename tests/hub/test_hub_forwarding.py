@@ -161,6 +161,13 @@ def _hub_count(hub: Hub, site: str) -> int:
         return s.scalar(q) or 0
 
 
+def _backlog(hub: Hub, code: str) -> int | None:
+    row = _office_row(hub, code)
+    if row is None or row.pulse is None:
+        return None
+    return sum(row.pulse["backlog"].values())
+
+
 def _office_row(hub: Hub, code: str) -> OfficeRow | None:
     with hub.db.read() as s:
         return s.get(OfficeRow, code)
@@ -224,6 +231,9 @@ def test_two_offices_reach_the_hub_through_a_wan_cut_a_killed_worker_and_a_broke
         with hub.db.read() as s:
             refused = s.scalars(select(RejectedMessageRow)).all()
             assert not refused, [(r.topic, r.reason, r.detail) for r in refused]
+        # the offices' pulses say nothing is left to send
+        for code in ("xa-an", "xa-binh"):
+            eventually(lambda c=code: _backlog(hub, c) == 0, timeout=WAIT_S, what="backlog 0")
         row = _office_row(hub, "xa-an")
         assert row is not None and row.link_up is True and row.config is not None
         assert row.config["site"]["name"] == "UBND xã xa-an"
