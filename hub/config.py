@@ -21,7 +21,7 @@ from server.config import DEFAULT_TARGETS, ConfigError, FrozenModel, Percent
 
 class HubWan(FrozenModel):
     """The hub broker's listener for the offices' bridges, across the WAN: TLS (files
-    from ``motcua hub broker-config tls``), one account per office, a client's id is its
+    from ``motcua hub tls``), one account per office, a client's id is its
     account."""
 
     bind: str = "0.0.0.0"
@@ -59,6 +59,10 @@ class HubBroker(FrozenModel):
     password_hash: str | None = None
     #: The offices' listener.
     wan: HubWan = HubWan()
+    #: Where ``motcua hub broker-config`` and ``add-office`` write the hub Mosquitto's
+    #: files (the ``motcua-hub-broker`` unit reads /etc/mosquitto/motcua-hub); default:
+    #: ``data_dir/broker``.
+    files_dir: Path | None = None
 
 
 class HubWorkerSettings(FrozenModel):
@@ -94,6 +98,9 @@ class HubConfig(FrozenModel):
     targets: dict[int, Percent] = Field(default_factory=lambda: dict(DEFAULT_TARGETS))
     #: An office is shown offline when nothing came from it for this long.
     offline_after_s: int = Field(default=120, ge=5, le=86400)
+
+    def broker_files_dir(self) -> Path:
+        return self.broker.files_dir or self.data_dir / "broker"
 
     def database(self) -> str:
         return os.environ.get("MOTCUA_HUB_DATABASE_URL") or self.database_url

@@ -10,13 +10,14 @@ changes nothing:
   office id of the ticket's latest event; the desk's ``updated_at``) wins, whatever
   order facts arrive in, so two workers storing an office's facts at once agree.
 
-One multi-row statement per table and one transaction per batch: the catch-up after a
-WAN outage is bound by the broker, not by round trips to the database.
+One statement per table, executed for all the batch's rows at once (psycopg pipelines
+them: no round trip per row), and one transaction per batch. A multi-row ``VALUES`` was
+tried first: SQLAlchemy compiled it anew for every batch, which cost 9 times the
+insert itself (`bench/hub.py`, docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,9 +36,6 @@ from server.db.tables import (
     TicketEventRow,
     TicketRow,
 )
-
-#: PostgreSQL takes at most 65 535 parameters in one statement.
-_MAX_PARAMS = 60_000
 
 
 @dataclass
@@ -91,14 +89,6 @@ class Batch:
 
     def __len__(self) -> int:
         return sum(len(ids) for streams in self.stored.values() for ids in streams.values())
-
-
-def _chunks(rows: Sequence[dict[str, Any]]) -> Iterable[Sequence[dict[str, Any]]]:
-    if not rows:
-        return
-    size = max(1, _MAX_PARAMS // max(1, len(rows[0])))
-    for i in range(0, len(rows), size):
-        yield rows[i : i + size]
 
 
 def _table(row_class: type[Base]) -> Table:

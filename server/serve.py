@@ -63,6 +63,7 @@ def unreadable_tls_files(config: SiteConfig, embedded: bool) -> list[str]:
         "server.http.tls_cert_file": http.tls_cert_file,
         "server.http.tls_key_file": http.tls_key_file,
         "server.broker (the server's CA)": broker.link_endpoint()[1],
+        "hub.ca_file (the hub's CA)": config.hub.ca_file if config.hub else None,
     }
     if embedded and broker.tls is not None:
         named["server.broker.tls.cert_file"] = broker.tls.cert_file

@@ -29,7 +29,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 VERSION = PYPROJECT["project"]["version"]
-PACKAGES = ["motcua", "protocol", "server", "ticket_printer", "kiosk", "touch_ui", "rating_pad"]
+PACKAGES = [
+    "motcua", "protocol", "server", "hub", "ticket_printer", "kiosk", "touch_ui", "rating_pad",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,13 @@ def test_the_wheel_holds_every_file_the_packages_need(installed: Installed) -> N
     for needed in (
         "server/web/templates/login.html",
         "server/web/static/vendor/chart.umd.min.js",
+        "hub/web/templates/overview.html",
+        "hub/web/static/hub.css",
         "server/db/migrations/script.py.mako",
         "kiosk/kv/welcome.kv",
         "ticket_printer/fonts/DejaVuSans.ttf",
         f"motcua-{VERSION}.data/data/share/motcua/config/site.example.yaml",
+        f"motcua-{VERSION}.data/data/share/motcua/config/hub.example.yaml",
     ):
         assert needed in names
     assert not any(n.startswith(("tests/", "bench/", "docs/")) for n in names)

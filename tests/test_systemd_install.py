@@ -324,7 +324,8 @@ def _stopped_by_sigterm(proc: subprocess.Popen[bytes], log: Path) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         pytest.fail(f"did not stop on SIGTERM: {log.read_text(errors='replace')}")
-    assert code == 0, log.read_text(errors="replace")
+    # systemd counts an exit by the SIGTERM it sent as clean (uvicorn re-raises it)
+    assert code in (0, -signal.SIGTERM), log.read_text(errors="replace")
 
 
 def test_hub_units_run_workers_named_by_their_instance_and_the_hub_pages(
@@ -390,7 +391,10 @@ def test_hub_units_run_workers_named_by_their_instance_and_the_hub_pages(
     def healthy() -> bool:
         if served.poll() is not None:
             pytest.fail(f"hub web exited: {web_log.read_text(errors='replace')}")
-        return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False  # not listening yet
 
     try:
         eventually(healthy, "the hub's pages answering /api/health", 60)

@@ -75,7 +75,7 @@ def add_office(
     ] = "",
     out: Annotated[
         Path | None,
-        typer.Option(help="Thư mục tệp Mosquitto / hub broker folder (default: data_dir/broker)"),
+        typer.Option(help="Thư mục tệp Mosquitto / hub broker folder (default: broker.files_dir)"),
     ] = None,
     password_env: Annotated[
         str, typer.Option(help="Biến môi trường mật khẩu ở đơn vị / the office's variable")
@@ -92,7 +92,7 @@ def add_office(
     db = Database(hub.database())
     try:
         upgrade(db)
-        account = add(hub, db, code, name=name, group=group, out_dir=out or hub.data_dir / "broker")
+        account = add(hub, db, code, name=name, group=group, out_dir=out or hub.broker_files_dir())
     except ConfigError as e:
         typer.echo(str(e), err=True)
         raise typer.Exit(2) from None
@@ -104,7 +104,7 @@ def add_office(
     typer.echo(f"# trên máy đơn vị / on the office's machine: {password_env}={account.password}")
     typer.echo(
         f"# đã ghi / wrote {account.files.passwd}, {account.files.acl}; "
-        "reload the hub broker (systemctl reload mosquitto, or SIGHUP)"
+        "reload the hub broker: systemctl reload motcua-hub-broker (or SIGHUP)"
     )
 
 
@@ -113,7 +113,7 @@ def broker_config(
     config: HubConfigOpt = Path("config/hub.yaml"),
     out: Annotated[
         Path | None,
-        typer.Option(help="Thư mục ghi / output folder (default: data_dir/broker)"),
+        typer.Option(help="Thư mục ghi / output folder (default: broker.files_dir)"),
     ] = None,
 ) -> None:
     """Ghi tệp Mosquitto của trung tâm / write the hub broker's files."""
@@ -126,7 +126,7 @@ def broker_config(
     db = Database(hub.database())
     try:
         upgrade(db)
-        files = write_hub_broker(hub, db, out or hub.data_dir / "broker")
+        files = write_hub_broker(hub, db, out or hub.broker_files_dir())
     except ConfigError as e:
         typer.echo(str(e), err=True)
         raise typer.Exit(2) from None

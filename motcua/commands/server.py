@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,30 @@ from motcua.commands.common import (
     setup_logging,
 )
 from motcua.errors import about_database, check_database_url, database_source
+
+if TYPE_CHECKING:
+    from server.config import SiteConfig
+
+
+def _check_hub(cfg: SiteConfig) -> None:
+    """The ``hub:`` section's secrets and files, which the bridge needs at start."""
+    import os
+
+    hub = cfg.hub
+    if hub is None:
+        return
+    problems = []
+    if hub.password() is None:
+        problems.append(
+            f"{hub.password_env} chưa đặt / is not set: the office's hub password "
+            "(`motcua hub add-office` printed it)"
+        )
+    if hub.ca_file is not None and not os.access(hub.ca_file, os.R_OK):
+        problems.append(f"hub.ca_file {hub.ca_file}: không đọc được / cannot be read")
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        raise typer.Exit(2)
 
 
 def server(
@@ -45,6 +69,7 @@ def server(
     source = database_source(config, database_url)
     check_database_url(url, source)  # its form only: --check connects to nothing
     if check:
+        _check_hub(cfg)
         typer.echo(
             f"{config}: OK — {cfg.site.name}: {len(cfg.services)} lĩnh vực, {len(cfg.desks)} quầy, "
             f"{len(cfg.devices)} thiết bị; dữ liệu / data: {cfg.server.data_dir}"

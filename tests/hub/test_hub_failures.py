@@ -213,3 +213,36 @@ def test_add_office_prints_the_site_yaml_lines(hub: Hub) -> None:
     )
     assert bad.returncode == 2 and "invalid office code" in bad.stderr
     wait_port(hub.config.broker.port)
+
+
+def test_server_check_names_a_missing_hub_password(hub: Hub, tmp_path: Path) -> None:
+    import os
+
+    import yaml
+
+    from tests.support.sites import site_data
+
+    data = site_data(
+        site={"code": "xa-an", "name": "UBND xã An"},
+        hub={
+            "host": "127.0.0.1",
+            "port": hub.config.broker.wan.port,
+            "username": "office-xa-an",
+            "password_env": "MOTCUA_HUB_PASSWORD_UNSET",
+            "ca_file": str(tmp_path / "nope.crt"),
+        },
+    )
+    site = tmp_path / "site.yaml"
+    site.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "MOTCUA_HUB_PASSWORD_UNSET"}
+    out = subprocess.run(
+        [sys.executable, "-m", "motcua.cli", "server", "--check", "--config", str(site)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert out.returncode == 2
+    assert "MOTCUA_HUB_PASSWORD_UNSET chưa đặt / is not set" in out.stderr
+    assert "nope.crt: không đọc được / cannot be read" in out.stderr
