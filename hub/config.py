@@ -67,11 +67,11 @@ class HubBroker(FrozenModel):
 
 class HubWorkerSettings(FrozenModel):
     #: A worker stores up to this many facts per transaction …
-    batch_max: int = Field(default=500, ge=1, le=5000)
+    batch_max: int = Field(default=1000, ge=1, le=5000)
     #: … or what has come within this many milliseconds of the first.
     batch_wait_ms: int = Field(default=50, ge=1, le=5000)
     #: Unacknowledged messages the broker may have in flight to one worker.
-    max_inflight: int = Field(default=1000, ge=1, le=65535)
+    max_inflight: int = Field(default=2000, ge=1, le=65535)
     #: Keep the worker's MQTT session (client id ``{username}-{name}``) while it is away,
     #: so the broker queues its share. Off by default: with clean sessions a dead
     #: worker's share goes to the others at once. ``bench/hub.py`` turns it on to

@@ -221,7 +221,7 @@ class SimReport:
         total = sum(self.facts.values())
         return [
             f"{self.offices} đơn vị / offices, {self.sim_start:%d/%m/%Y %H:%M}–"
-            f"{self.sim_end:%H:%M} (giờ máy chủ / UTC)",
+            f"{self.sim_end:%H:%M} (giờ đơn vị / office time)",
             f"đã gửi / sent {total} facts in {self.seconds:.0f} s "
             f"({total / max(self.seconds, 1e-9):.0f}/s): "
             + ", ".join(f"{k} {v}" for k, v in sorted(self.facts.items())),

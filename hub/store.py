@@ -19,11 +19,11 @@ insert itself (`bench/hub.py`, docs/benchmarks.md).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, update
-from sqlalchemy.dialects.postgresql import insert
+from psycopg.types.json import Json
+from sqlalchemy import JSON, Dialect, Table, or_, text, update
 from sqlalchemy.orm import Session
 
 from protocol.hub import STREAMS, HubFact, HubReceipt, StreamName
@@ -36,6 +36,9 @@ from server.db.tables import (
     TicketEventRow,
     TicketRow,
 )
+
+#: ``offices.fact_at`` is moved on at most this often (one row update per office).
+FACT_AT_EVERY = timedelta(seconds=1)
 
 
 @dataclass
@@ -97,56 +100,99 @@ def _table(row_class: type[Base]) -> Table:
     return table
 
 
-def _upsert_tickets(s: Session, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    table = _table(TicketRow)
-    stmt = insert(table)
-    newer = {c: stmt.excluded[c] for c in rows[0] if c != "id"}
-    s.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["id"],
-            set_=newer,
-            # never another office's ticket; never an older snapshot
-            where=and_(
-                table.c.site == stmt.excluded.site,
-                table.c.origin_version < stmt.excluded.origin_version,
-            ),
-        ),
-        rows,
-    )
+def _json_columns(table: Table) -> set[str]:
+    return {c.name for c in table.columns if isinstance(c.type, JSON)}
 
 
-def _upsert_desks(s: Session, rows: list[dict[str, Any]]) -> None:
+def _pg_type(column: Any, dialect: Dialect) -> str:
+    """The PostgreSQL type name binary COPY needs for ``column`` (no length)."""
+    name: str = column.type.compile(dialect=dialect).lower()
+    return name.split("(")[0]
+
+
+def _value(value: Any, as_json: bool) -> Any:
+    """A JSON column's value wrapped for psycopg (SQL NULL stays NULL, not JSON null)."""
+    return Json(value) if as_json and value is not None else value
+
+
+def _copy_in(s: Session, table: Table, rows: list[dict[str, Any]]) -> tuple[str, str]:
+    """COPY ``rows`` into a temporary twin of ``table`` (emptied at commit); its name
+    and the column list. COPY is the fast way into PostgreSQL: no statement per row."""
+    cols = list(rows[0])
+    names = ", ".join(cols)
+    temp = f"hub_in_{table.name}"
+    raw = s.connection().connection.driver_connection
+    assert raw is not None, "a live connection"
+    as_json = _json_columns(table)
+    with raw.cursor() as cur:
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {temp} ON COMMIT DELETE ROWS AS "
+            f"SELECT {', '.join(c.name for c in table.columns)} FROM {table.name} WITH NO DATA"
+        )
+        with cur.copy(f"COPY {temp} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([_pg_type(table.c[c], s.get_bind().dialect) for c in cols])
+            for row in rows:
+                copy.write_row([_value(row[c], c in as_json) for c in cols])
+    return temp, names
+
+
+def _upsert(
+    s: Session, table: Table, rows: list[dict[str, Any]], key: list[str], newer: str
+) -> None:
+    """Insert ``rows``; a row whose ``key`` is there replaces it when ``newer`` holds."""
     if not rows:
         return
-    table = _table(DeskRow)
-    stmt = insert(table)
-    newer = {c: stmt.excluded[c] for c in rows[0] if c not in ("site", "desk_id")}
+    temp, names = _copy_in(s, table, rows)
+    keys = ", ".join(key)
+    update_cols = [c for c in rows[0] if c not in key]
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in update_cols)
     s.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["site", "desk_id"],
-            set_=newer,
-            where=table.c.updated_at <= stmt.excluded.updated_at,
-        ),
-        rows,
+        text(
+            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {temp} ORDER BY {keys} "
+            f"ON CONFLICT ({keys}) DO UPDATE SET {sets} WHERE {newer}"
+        )
     )
 
 
 def _insert_new(s: Session, row_class: type[Base], rows: list[dict[str, Any]]) -> None:
     """Insert, ignoring rows already there (any unique key: origin id, msg_id, ticket)."""
-    if rows:
-        s.execute(insert(_table(row_class)).on_conflict_do_nothing(), rows)
+    if not rows:
+        return
+    table = _table(row_class)
+    temp, names = _copy_in(s, table, rows)
+    s.execute(
+        text(
+            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {temp} ON CONFLICT DO NOTHING"
+        )
+    )
 
 
 def store(s: Session, batch: Batch, now: datetime) -> None:
     """Write ``batch`` in the caller's transaction."""
-    _upsert_tickets(s, sorted(batch.tickets.values(), key=lambda r: str(r["id"])))
-    _upsert_desks(s, sorted(batch.desks.values(), key=lambda r: (r["site"], r["desk_id"])))
+    # never another office's ticket; never an older snapshot (rows in key order: two
+    # workers lock them in the same order, never in a deadlock)
+    _upsert(
+        s,
+        _table(TicketRow),
+        list(batch.tickets.values()),
+        ["id"],
+        "tickets.site = EXCLUDED.site AND tickets.origin_version < EXCLUDED.origin_version",
+    )
+    _upsert(
+        s,
+        _table(DeskRow),
+        list(batch.desks.values()),
+        ["site", "desk_id"],
+        "desks.updated_at <= EXCLUDED.updated_at",
+    )
     _insert_new(s, TicketEventRow, batch.ticket_events)
     _insert_new(s, DeskEventRow, batch.desk_events)
     _insert_new(s, RatingRow, batch.ratings)
     if batch.stored:
+        # "when the hub last heard from the office": to the second is enough
         s.execute(
-            update(OfficeRow).where(OfficeRow.code.in_(list(batch.stored))).values(fact_at=now)
+            update(OfficeRow)
+            .where(OfficeRow.code.in_(sorted(batch.stored)))
+            .where(or_(OfficeRow.fact_at.is_(None), OfficeRow.fact_at < now - FACT_AT_EVERY))
+            .values(fact_at=now)
         )

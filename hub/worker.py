@@ -30,6 +30,7 @@ from hub.intake import Intake, read_batch
 from hub.offices import record_link, record_pulse
 from hub.store import store
 from protocol.hub import RECEIPT_QOS, HubTopics
+from protocol.mqtt.acks import ack_all, one_wakeup
 from protocol.mqtt.connection import Connection
 from protocol.mqtt.message import Message
 from protocol.settings import BrokerSettings
@@ -142,11 +143,11 @@ class HubWorker:
                 delay = min(delay * 2, RETRY_MAX_S)
         else:
             return  # stopping: not acknowledged, the broker or the office sends it again
-        for receipt in intake.batch.receipts():
-            topic = HubTopics(receipt.site, self.config.broker.prefix).topic("receipt")
-            self.connection.publish(topic, receipt.to_json(), qos=RECEIPT_QOS)
-        for msg in messages:
-            self.connection.ack(msg)
+        with one_wakeup(self.connection):
+            for receipt in intake.batch.receipts():
+                topic = HubTopics(receipt.site, self.config.broker.prefix).topic("receipt")
+                self.connection.publish(topic, receipt.to_json(), qos=RECEIPT_QOS)
+            ack_all(self.connection, messages)
         self.counts.stored += len(intake.batch)
         self.counts.rejected += len(intake.rejected)
         self.counts.batches += 1
