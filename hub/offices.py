@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from protocol.hub import OfficePulse
 from server.config import ConfigError, SiteConfig, parse_site_config
-from server.db.tables import DeviceRow, OfficeRow
+from server.db.tables import DeskRow, DeviceRow, OfficeRow
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +44,27 @@ def _office_upsert(s: Session, code: str, values: dict[str, Any], now: datetime)
 
 def record_pulse(s: Session, pulse: OfficePulse, now: datetime) -> None:
     """The office's pulse: last contact, alerts, backlog, devices and configuration."""
-    body = pulse.model_dump(mode="json", exclude={"config"})
+    body = pulse.model_dump(mode="json", exclude={"config", "desks"})
     _office_upsert(s, pulse.site, {"pulse": body, "pulse_at": now, "config": pulse.config}, now)
-    if not pulse.devices:
-        return
-    rows = [{**d.model_dump(), "site": pulse.site} for d in pulse.devices]
-    stmt = insert(DeviceRow).values(rows)
-    keep = {c: stmt.excluded[c] for c in rows[0] if c not in ("site", "device_id")}
-    s.execute(stmt.on_conflict_do_update(index_elements=["site", "device_id"], set_=keep))
+    if pulse.devices:
+        rows = [{**d.model_dump(), "site": pulse.site} for d in pulse.devices]
+        stmt = insert(DeviceRow).values(rows)
+        keep = {c: stmt.excluded[c] for c in rows[0] if c not in ("site", "device_id")}
+        s.execute(stmt.on_conflict_do_update(index_elements=["site", "device_id"], set_=keep))
+    if pulse.desks:
+        desks = sorted(
+            ({**d.model_dump(), "site": pulse.site} for d in pulse.desks),
+            key=lambda r: r["desk_id"],
+        )
+        ins = insert(DeskRow).values(desks)
+        newer = {c: ins.excluded[c] for c in desks[0] if c not in ("site", "desk_id")}
+        s.execute(
+            ins.on_conflict_do_update(
+                index_elements=["site", "desk_id"],
+                set_=newer,
+                where=DeskRow.updated_at <= ins.excluded.updated_at,
+            )
+        )
 
 
 def record_link(s: Session, site: str, up: bool, now: datetime) -> None:

@@ -253,6 +253,9 @@ class OfficePulse(_Fact):
     backlog: dict[StreamName, int] = Field(default_factory=dict)
     alerts: Annotated[list[PulseAlert], Field(max_length=100)] = Field(default_factory=list)
     devices: Annotated[list[DeviceSnap], Field(max_length=200)] = Field(default_factory=list)
+    #: Every desk as it is now (also those no event touched yet, and what changed
+    #: without an event: a rating window that ran out).
+    desks: Annotated[list[DeskSnap], Field(max_length=200)] = Field(default_factory=list)
     #: The site configuration without secrets (names of services, desks, clerks, the
     #: targets): the hub shows the office's figures with the office's own words.
     config: dict[str, Any]

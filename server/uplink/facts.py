@@ -64,11 +64,24 @@ def read_facts(s: Session, site: str, stream: StreamName, ids: Sequence[int]) ->
     row = _ROW_OF[stream]
     rows = list(s.scalars(select(row).where(_site_filter(stream, site), row.id.in_(ids))))
     snaps = _ticket_snaps(s, {r.ticket_id for r in rows})
+    # a call, start, finish… changes the desk too (the number in hand): its snapshot goes along
+    desks = _desk_snaps(s, site, {r.desk_id for r in rows if r.desk_id})
     facts = []
     for r in sorted(rows, key=lambda r: r.id):
         body = {"event": _event(r)} if stream == "ticket_events" else {"rating": _rating(r)}
-        facts.append(HubFact(site=site, stream=stream, id=r.id, ticket=snaps[r.ticket_id], **body))
+        desk = desks.get(r.desk_id) if r.desk_id else None
+        fact = HubFact(
+            site=site, stream=stream, id=r.id, ticket=snaps[r.ticket_id], desk=desk, **body
+        )
+        facts.append(fact)
     return facts
+
+
+def _desk_snaps(s: Session, site: str, ids: set[str]) -> dict[str, DeskSnap]:
+    if not ids:
+        return {}
+    q = select(DeskRow).where(DeskRow.site == site, DeskRow.desk_id.in_(ids))
+    return {d.desk_id: DeskSnap(**_columns(d, DeskSnap.model_fields)) for d in s.scalars(q)}
 
 
 def _columns(row: Any, names: Iterable[str]) -> dict[str, Any]:
@@ -110,14 +123,7 @@ def _desk_facts(s: Session, site: str, ids: Sequence[int]) -> list[HubFact]:
     rows = list(
         s.scalars(select(DeskEventRow).where(DeskEventRow.site == site, DeskEventRow.id.in_(ids)))
     )
-    desks = {
-        d.desk_id: DeskSnap(**_columns(d, DeskSnap.model_fields))
-        for d in s.scalars(
-            select(DeskRow).where(
-                DeskRow.site == site, DeskRow.desk_id.in_({r.desk_id for r in rows})
-            )
-        )
-    }
+    desks = _desk_snaps(s, site, {r.desk_id for r in rows})
     return [
         HubFact(
             site=site,

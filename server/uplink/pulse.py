@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 
 from protocol.decoding import MAX_PAYLOAD_BYTES
-from protocol.hub import DeviceSnap, OfficePulse, PulseAlert, StreamName
+from protocol.hub import DeskSnap, DeviceSnap, OfficePulse, PulseAlert, StreamName
 from protocol.version import VERSION
 from server.config import SiteConfig
 from server.db.database import Database
-from server.db.tables import DeviceRow
+from server.db.tables import DeskRow, DeviceRow
 from server.queue.context import QueueContext
 from server.readmodels.alerts import current_alerts
 from server.timeutil import now_utc
@@ -42,6 +42,7 @@ def build_pulse(
     with db.read() as s:
         alerts = current_alerts(s, config, context, now)
         devices = list(s.scalars(select(DeviceRow).where(DeviceRow.site == config.site.code)))
+        desks = list(s.scalars(select(DeskRow).where(DeskRow.site == config.site.code)))
     snaps = [
         DeviceSnap(
             device_id=d.device_id,
@@ -65,6 +66,7 @@ def build_pulse(
             for a in alerts[:100]
         ],
         devices=snaps,
+        desks=[DeskSnap.model_validate(d, from_attributes=True) for d in desks[:200]],
         config=secretless(config),
     )
     if len(pulse.to_json()) > MAX_PAYLOAD_BYTES:

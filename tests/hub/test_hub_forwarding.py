@@ -23,6 +23,7 @@ from protocol.link import MqttLink
 from server.config import SiteConfig
 from server.db.tables import (
     DeskEventRow,
+    DeskRow,
     OfficeRow,
     RatingRow,
     RejectedMessageRow,
@@ -141,6 +142,13 @@ def _ratings(s: Session, site: str) -> list[tuple[Any, ...]]:
     )
 
 
+def _desks(s: Session, site: str) -> list[tuple[Any, ...]]:
+    """What the drill-down shows of each desk: open, paused, who, the number in hand."""
+    d = DeskRow
+    q = select(d.desk_id, d.open, d.paused, d.clerk_id, d.ticket_id, d.rating_ticket_id)
+    return sorted(s.execute(q.where(d.site == site)).all())
+
+
 def _snapshot(db: Any, site: str, hub: bool) -> dict[str, Any]:
     with db.read() as s:
         return {
@@ -148,6 +156,7 @@ def _snapshot(db: Any, site: str, hub: bool) -> dict[str, Any]:
             "events": _events(s, site, hub),
             "desk_events": _desk_events(s, site, hub),
             "ratings": _ratings(s, site),
+            "desks": _desks(s, site),
         }
 
 
