@@ -18,7 +18,7 @@ from server.db.database import Database
 from server.db.migrate import upgrade
 from tests.support.services import create_pg_database, free_port
 from tests.support.waiting import eventually
-from tests.web.conftest import browser as browser
+from tests.support.web import chromium
 
 
 @pytest.fixture
@@ -72,3 +72,11 @@ def hub_web(hub_db: Database, hub_config: HubConfig) -> Iterator[HubWeb]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Chromium for one module: Playwright's event loop must be gone before the tests
+    that follow tests/hub (tests/server calls ``asyncio.run``)."""
+    with chromium() as b:
+        yield b

@@ -4,7 +4,9 @@ browser-like log-in, and the live stream over a real WebSocket."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +30,7 @@ from server.db.tables import UserRow
 from server.runtime import ServerRuntime
 from server.serve import http_config
 from tests.support.http import PASSWORD
-from tests.support.services import free_port
+from tests.support.services import free_port, unavailable
 from tests.support.waiting import eventually
 
 #: username → (role, clerk id): one account of each role, and a second clerk.
@@ -140,3 +142,24 @@ def serve_http(rt: ServerRuntime, http: HttpSettings | None = None) -> Iterator[
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright (headless, sound without a click). While it
+    runs, Playwright's event loop is the main thread's: ``asyncio.run`` there fails, so a
+    fixture holding it must end before tests that use it (see the fixtures' scopes)."""
+    if not shutil.which(CHROMIUM):
+        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--autoplay-policy=no-user-gesture-required", "--no-sandbox"],
+        )
+        yield b
+        b.close()

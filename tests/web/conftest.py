@@ -3,17 +3,12 @@ and Debian's Chromium driven by Playwright (headless, sound allowed without a cl
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from server.runtime import ServerRuntime
-from tests.support.services import unavailable
-from tests.support.web import WebServer, serve_http
-
-CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
+from tests.support.web import WebServer, chromium, serve_http
 
 
 @pytest.fixture
@@ -24,14 +19,6 @@ def web(site_server: ServerRuntime) -> Iterator[WebServer]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    if not shutil.which(CHROMIUM):
-        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--autoplay-policy=no-user-gesture-required", "--no-sandbox"],
-        )
+    # session-wide: tests/web runs last (a later asyncio.run would find Playwright's loop)
+    with chromium() as b:
         yield b
-        b.close()
