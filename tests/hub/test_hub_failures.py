@@ -135,8 +135,14 @@ def test_the_hub_database_goes_away_and_comes_back(hub: Hub) -> None:
         for i in range(2, 6):
             office_a.publish(topic, sample_fact("xa-an", i).to_json(), qos=1)
         eventually(lambda: "batch tried again" in hub.worker_log("w1"), timeout=WAIT_S)
+        assert hub.workers["w1"].poll() is None, "the worker waits for its database, alive"
         _connections(hub.pg.name, allow=True)
         eventually(lambda: _stored(hub, "xa-an") == {1, 2, 3, 4, 5}, timeout=WAIT_S)
+        # every fact once, none refused while the database was away
+        with hub.db.read() as s:
+            q = select(func.count()).select_from(TicketEventRow)
+            assert s.scalar(q.where(TicketEventRow.site == "xa-an")) == 5
+        assert _rejected(hub) == []
     finally:
         _connections(hub.pg.name, allow=True)
         office_a.loop_stop()
